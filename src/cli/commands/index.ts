@@ -1,0 +1,5 @@
+import type { CommandDef } from '../command.js';
+import { crawlCommand } from './crawl.js';
+
+/** Every subcommand, in the order --help lists them. Only commands that work are listed. */
+export const COMMANDS: readonly CommandDef[] = [crawlCommand];

@@ -1,0 +1,3 @@
+/** shard tables. Only the shard stage writes them. */
+export const SHARD_SCHEMA = `
+`;

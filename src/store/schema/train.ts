@@ -1,0 +1,3 @@
+/** train tables. Only the train stage writes them. */
+export const TRAIN_SCHEMA = `
+`;

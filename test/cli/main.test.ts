@@ -1,0 +1,41 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { main } from '../../src/cli/main.js';
+import { makeTempDir } from '../helpers/paths.js';
+
+/** Runs the CLI in-process and captures what it prints. */
+export async function runCli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(argv, {
+    stdout: { write: (t: string) => (stdout += t) },
+    stderr: { write: (t: string) => (stderr += t), isTTY: false },
+  });
+  return { code, stdout, stderr };
+}
+
+describe('cli', () => {
+  const tmp = makeTempDir();
+  afterAll(() => tmp.cleanup());
+
+  test('an unknown flag exits 2 naming it', async () => {
+    const r = await runCli(['crawl', '--bogus-flag', '--data-dir', tmp.dir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/error E_USAGE: Unknown argument: bogus-flag/);
+  });
+
+  test('an unknown command exits 2', async () => {
+    const r = await runCli(['crawwl']);
+    expect(r.code).toBe(2);
+  });
+
+  test('a bad config exits 2 before any work, naming the key', async () => {
+    const path = join(tmp.dir, 'bad.json');
+    writeFileSync(path, JSON.stringify({ crawl: { globalConcurrency: 'many' } }));
+    const dataDir = join(tmp.dir, 'data');
+    const r = await runCli(['crawl', '--config', path, '--data-dir', dataDir, '--seeds', 'http://127.0.0.1:9/']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('crawl.globalConcurrency');
+    expect(r.stderr).toContain('"many"');
+  });
+});
