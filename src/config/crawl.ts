@@ -1,5 +1,21 @@
 import { z } from 'zod';
 
+/** A regular expression given as a string: checked up front so a typo stops the run before any work. */
+const RegexString = z
+  .string()
+  .min(1)
+  .refine(
+    (source) => {
+      try {
+        new RegExp(source);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { message: 'expected a valid regular expression' },
+  );
+
 /** `crawl` section: seeds, scope, politeness, fetch limits. Every field has a default. */
 export const CrawlConfigSchema = z.strictObject({
   /** Seed URLs (also `--seeds`). @default [] */
@@ -13,9 +29,9 @@ export const CrawlConfigSchema = z.strictObject({
       /** Hosts allowed when mode is 'allowlist' (in addition to the seeds' hosts). @default [] */
       hosts: z.array(z.string().min(1)).default([]),
       /** Regular expressions: when non-empty, a page URL must match one of them. @default [] */
-      include: z.array(z.string().min(1)).default([]),
+      include: z.array(RegexString).default([]),
       /** Regular expressions: a page URL matching any of them is not fetched. @default [] */
-      exclude: z.array(z.string().min(1)).default([]),
+      exclude: z.array(RegexString).default([]),
     })
     .prefault({}),
   /** Stop after this many pages fetched (null: no limit). @default null */
@@ -56,8 +72,20 @@ export const CrawlConfigSchema = z.strictObject({
   maxImagePixels: z.int().positive().default(100_000_000),
   /** Download and probe images (false: only record pairs). @default true */
   downloadImages: z.boolean().default(true),
+  /**
+   * How images are checked after download. 'header': sharp reads the header (format, size,
+   * EXIF orientation, pixel cap) and a cheap structural check catches truncated JPEG/PNG/WebP.
+   * 'decode': every pixel is decoded as well (slower; catches corrupt pixel data). @default 'header'
+   */
+  imageCheck: z.enum(['header', 'decode']).default('header'),
   /** Follow `Sitemap:` lines of robots.txt. @default true */
   followSitemaps: z.boolean().default(true),
+  /** URLs listed in one sitemap that are read, at most (the sitemap protocol's limit). @default 50000 */
+  maxSitemapUrls: z.int().positive().default(50_000),
+  /** Longer URLs are ignored (link traps, session ids). @default 2048 */
+  maxUrlLength: z.int().positive().default(2048),
+  /** A stored robots.txt is reused for this long before it is fetched again, hours. @default 24 */
+  robotsCacheHours: z.number().nonnegative().default(24),
   /** Pages and images older than this are refetched (conditionally) by a later crawl, hours. @default 168 */
   recrawlAfterHours: z.number().nonnegative().default(168),
 });

@@ -1,5 +1,6 @@
 import type { CommandDef } from '../command.js';
 import { crawlCommand } from './crawl.js';
+import { shardCommand } from './shard.js';
 
 /** Every subcommand, in the order --help lists them. Only commands that work are listed. */
-export const COMMANDS: readonly CommandDef[] = [crawlCommand];
+export const COMMANDS: readonly CommandDef[] = [crawlCommand, shardCommand];

@@ -20,11 +20,12 @@ CREATE TABLE pages (
   host            TEXT NOT NULL,
   depth           INTEGER NOT NULL DEFAULT 0,
   kind            TEXT NOT NULL DEFAULT 'page',     -- page | sitemap
-  status          TEXT NOT NULL DEFAULT 'queued',   -- queued | done | failed | skipped
-  http_status     INTEGER,
+  status          TEXT NOT NULL DEFAULT 'queued',   -- queued | fetching | done | failed | skipped
+  http_status     INTEGER,                          -- last response (304 after a revalidation)
   error           TEXT,                             -- reason code: http_404, timeout, robots_disallowed, ...
   final_url       TEXT,                             -- after redirects
   content_type    TEXT,
+  charset         TEXT,                             -- the encoding the page was decoded with
   bytes           INTEGER,
   etag            TEXT,
   last_modified   TEXT,
@@ -35,7 +36,8 @@ CREATE TABLE pages (
   attempts        INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX pages_status ON pages(status, depth, id);
-CREATE INDEX pages_host ON pages(host);
+-- The scheduler claims a host's queued rows in batches: (host, status) first, then BFS order.
+CREATE INDEX pages_host ON pages(host, status, depth, id);
 
 -- Image blobs, content-addressed: one row per distinct byte string, whatever its URLs.
 CREATE TABLE blobs (
@@ -53,9 +55,10 @@ CREATE TABLE images (
   id              INTEGER PRIMARY KEY,
   url             TEXT NOT NULL UNIQUE,
   host            TEXT NOT NULL,
-  status          TEXT NOT NULL DEFAULT 'queued',   -- queued | ok | failed
+  status          TEXT NOT NULL DEFAULT 'queued',   -- queued | fetching | ok | failed
   error           TEXT,                             -- http_404, not_image, too_large, decode_failed, robots_disallowed, opt_out, ...
   http_status     INTEGER,
+  bytes           INTEGER,                          -- downloaded (decoded) body size
   sha256          TEXT REFERENCES blobs(sha256),    -- set when status = 'ok'
   content_type    TEXT,
   etag            TEXT,
@@ -66,6 +69,7 @@ CREATE TABLE images (
   attempts        INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX images_status ON images(status, id);
+CREATE INDEX images_host ON images(host, status, id);
 CREATE INDEX images_sha ON images(sha256);
 
 -- One row per <img> with a non-empty alt on a page (deduplicated per page, image URL and alt).
@@ -87,7 +91,8 @@ CREATE INDEX pairs_alt_key ON pairs(alt_key);
 CREATE TABLE crawl_runs (
   id              INTEGER PRIMARY KEY,
   started_at      INTEGER NOT NULL,
-  finished_at     INTEGER,
+  finished_at     INTEGER,                          -- NULL: unfinished, the next crawl resumes it
+  config          TEXT,                             -- the crawl config and seeds as JSON
   summary         TEXT
 );
 `;

@@ -1,0 +1,35 @@
+import { loadConfig } from '../../config/load.js';
+import { runShard } from '../../stages/shard/index.js';
+import { formatSummary } from '../../util/format.js';
+import type { CommandDef } from '../command.js';
+
+export const shardCommand: CommandDef = {
+  command: 'shard',
+  describe: 'Write the kept pairs as WebDataset tar shards (resized JPEG + alt text + metadata), with a manifest',
+  lock: true,
+  options: (y) =>
+    y
+      .option('rebuild', { type: 'boolean', default: false, describe: 'Delete every shard and write all kept pairs again' })
+      .option('val-fraction', { type: 'number', describe: 'Fraction of images held out in val shards (default 0.01)' })
+      .option('resize-mode', { type: 'string', choices: ['shorter-side', 'center-crop', 'none'], describe: 'How images are resized (default shorter-side)' })
+      .option('image-size', { type: 'number', describe: 'Target size in px: the shorter side, or the crop (default 256)' })
+      .option('jpeg-quality', { type: 'number', describe: 'JPEG quality 1-100 (default 90)' })
+      .option('samples-per-shard', { type: 'number', describe: 'A shard closes at this many samples (default 10000)' })
+      .option('concurrency', { type: 'number', describe: 'Images encoded at once (default: one per core)' })
+      .example('$0 shard', 'write new kept pairs of ./data into ./data/shards')
+      .example('$0 shard --rebuild --image-size 224 --resize-mode center-crop', 'rewrite every shard as 224×224 crops'),
+  async run(args, ctx) {
+    const config = loadConfig(args.config, {
+      shard: {
+        valFraction: args.valFraction,
+        resizeMode: args.resizeMode,
+        imageSize: args.imageSize,
+        jpegQuality: args.jpegQuality,
+        samplesPerShard: args.samplesPerShard,
+        concurrency: args.concurrency,
+      },
+    });
+    const summary = await runShard(config.shard, ctx, { rebuild: args.rebuild === true });
+    return { summary: { ...summary }, text: formatSummary('shard', { ...summary }) };
+  },
+};

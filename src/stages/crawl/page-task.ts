@@ -1,0 +1,117 @@
+import type { ClaimedPage, NewPage, NewPair, PageResult } from '../../store/crawl.js';
+import { altKey, normalizeAlt, wordCount } from '../../util/text.js';
+import { decodeHtml } from './charset.js';
+import { extractPage } from './extract.js';
+import type { Fetched } from './fetcher.js';
+import { headerValue, headerValues, mediaType } from './http.js';
+import { formatOptOut, parseRobotsDirectives } from './robots-directives.js';
+import type { Runtime } from './runtime.js';
+import { looksLikeSitemap, parseSitemap } from './sitemap.js';
+import { hostOf, normalizeUrl } from './url.js';
+
+/**
+ * One page or sitemap: fetch (conditional when stored), then either a 304 that keeps what was
+ * stored, or decode → extract → one transaction with the page row, its in-scope links, its
+ * pairs and their image rows. Returns the hosts that got new queued rows.
+ */
+
+const HTML_TYPES = new Set(['text/html', 'application/xhtml+xml']);
+const XML_TYPES = new Set(['application/xml', 'text/xml']);
+const SITEMAP_ONLY_TYPES = new Set(['text/plain', 'application/gzip', 'application/x-gzip', 'application/octet-stream']);
+
+export async function crawlPage(rt: Runtime, item: ClaimedPage): Promise<Set<string>> {
+  const fetched = await rt.fetcher.fetch(
+    {
+      url: item.url,
+      accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.5',
+      maxBytes: rt.config.maxPageBytes,
+      etag: item.etag,
+      lastModified: item.last_modified,
+      checkType: (type) => checkPageType(type, item.kind),
+    },
+    rt.signal,
+  );
+  const now = Date.now();
+  const attempts = item.attempts + fetched.attempts;
+  if (fetched.url !== item.url) {
+    rt.store.recordRedirectTarget({ url: fetched.url, host: hostOf(fetched.url), depth: item.depth, kind: item.kind }, now);
+  }
+  if (fetched.status === 304) {
+    rt.store.recordPageNotModified(item.id, attempts, now);
+    rt.counters.pagesFetched += 1;
+    return new Set();
+  }
+  const isSitemap = item.kind === 'sitemap' || (XML_TYPES.has(mediaType(fetched.headers) ?? '') && looksLikeSitemap(fetched.body));
+  const result = isSitemap ? readSitemap(rt, item, fetched) : readHtml(rt, item, fetched);
+  const found = rt.store.recordPageDone(item.id, { ...result, attempts }, now);
+  rt.counters.pagesFetched += 1;
+  rt.counters.bytes += fetched.body.length;
+  rt.counters.pairs += found.newPairs;
+  return found.hosts;
+}
+
+function checkPageType(type: string | undefined, kind: ClaimedPage['kind']): string | null {
+  if (type === undefined || HTML_TYPES.has(type) || XML_TYPES.has(type) || type.endsWith('+xml')) return null;
+  if (kind === 'sitemap' && SITEMAP_ONLY_TYPES.has(type)) return null;
+  return 'not_html';
+}
+
+type Parsed = Omit<PageResult, 'attempts'>;
+
+function baseResult(item: ClaimedPage, fetched: Fetched): Omit<Parsed, 'links' | 'pairs' | 'optOut' | 'skipImages' | 'charset' | 'kind'> {
+  return {
+    httpStatus: fetched.status,
+    finalUrl: fetched.url,
+    contentType: headerValue(fetched.headers, 'content-type') ?? null,
+    bytes: fetched.body.length,
+    etag: headerValue(fetched.headers, 'etag') ?? null,
+    lastModified: headerValue(fetched.headers, 'last-modified') ?? null,
+  };
+}
+
+function readSitemap(rt: Runtime, item: ClaimedPage, fetched: Fetched): Parsed {
+  const entries = parseSitemap(fetched.body, rt.config.maxPageBytes, rt.config.maxSitemapUrls);
+  // A sitemap lists pages as a seed list does: they start at the sitemap's depth.
+  const links = [
+    ...toNewPages(rt, entries.sitemaps, item.depth, 'sitemap', false),
+    ...toNewPages(rt, entries.pages, item.depth, 'page', true),
+  ];
+  return { ...baseResult(item, fetched), kind: 'sitemap', charset: null, optOut: null, links, pairs: [], skipImages: false };
+}
+
+function readHtml(rt: Runtime, item: ClaimedPage, fetched: Fetched): Parsed {
+  const decoded = decodeHtml(fetched.body, headerValue(fetched.headers, 'content-type'));
+  const page = extractPage(decoded.text, fetched.url);
+  const directives = parseRobotsDirectives(headerValues(fetched.headers, 'x-robots-tag'), { ...page.robots });
+  const follow = !directives.nofollow && item.depth < rt.config.maxDepth;
+  const links = follow ? toNewPages(rt, page.links, item.depth + 1, 'page', true) : [];
+  const pairs: NewPair[] = [];
+  for (const pair of page.pairs) {
+    const imageUrl = normalizeUrl(pair.imageUrl);
+    const altNorm = normalizeAlt(pair.altRaw);
+    if (imageUrl === undefined || imageUrl.length > rt.config.maxUrlLength || altNorm === '') continue;
+    pairs.push({ imageUrl, imageHost: hostOf(imageUrl), altRaw: pair.altRaw, altNorm, altKey: altKey(altNorm), wordCount: wordCount(altNorm) });
+  }
+  const optOut = formatOptOut(directives);
+  return {
+    ...baseResult(item, fetched),
+    kind: 'page',
+    charset: decoded.charset,
+    optOut,
+    links,
+    pairs,
+    // The publisher asked that this page's images not be used for AI: record the pairs, fetch nothing.
+    skipImages: optOut !== null,
+  };
+}
+
+function toNewPages(rt: Runtime, urls: readonly string[], depth: number, kind: NewPage['kind'], scoped: boolean): NewPage[] {
+  const out: NewPage[] = [];
+  for (const raw of urls) {
+    const url = normalizeUrl(raw);
+    if (url === undefined || url.length > rt.config.maxUrlLength) continue;
+    if (scoped && !rt.scope.allows(url)) continue;
+    out.push({ url, host: hostOf(url), depth, kind });
+  }
+  return out;
+}

@@ -1,0 +1,260 @@
+import type { ClaimedImage, ClaimedPage } from '../../store/crawl.js';
+import { FetchFailure } from './failure.js';
+import { HostState } from './hosts.js';
+import { crawlImage } from './image-task.js';
+import { crawlPage } from './page-task.js';
+import { loadRobots } from './robots-task.js';
+import type { Runtime } from './runtime.js';
+
+/**
+ * The dispatch loop. The frontier lives in the store; each host claims a small batch of its
+ * queued rows at a time (images before pages, pages shallowest first). A request starts only
+ * when the global limit, the host's limit, its delay and its backoff allow, and only after the
+ * host's robots.txt is known. `pump` runs after every change; a timer wakes it for the next
+ * host whose delay ends. Ctrl-C (the signal) stops new work; in-flight requests are aborted.
+ */
+
+const CLAIM_BATCH = 32;
+
+type Item = { kind: 'page'; row: ClaimedPage; tries: number } | { kind: 'image'; row: ClaimedImage; tries: number };
+
+export class Scheduler {
+  private readonly hosts = new Map<string, HostState>();
+  private readonly active = new Set<string>();
+  private inFlight = 0;
+  private pageBudget: number;
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Infinity;
+  private round = 0;
+  private fatal: unknown;
+  private finish!: () => void;
+  private readonly finished = new Promise<void>((resolve) => (this.finish = resolve));
+  private readonly tries = new Map<string, number>();
+
+  constructor(
+    private readonly rt: Runtime,
+    pageBudget: number,
+    private readonly onProgress: () => void,
+  ) {
+    this.pageBudget = pageBudget;
+  }
+
+  /** Runs until the frontier is empty (or the budget spent), the signal aborts, or the store fails. */
+  async run(initialHosts: Iterable<string>): Promise<void> {
+    this.activate(initialHosts);
+    const onAbort = (): void => this.pump();
+    this.rt.signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      this.pump();
+      await this.finished;
+    } finally {
+      this.rt.signal.removeEventListener('abort', onAbort);
+      clearTimeout(this.timer);
+    }
+    if (this.fatal !== undefined) throw this.fatal;
+  }
+
+  activate(hosts: Iterable<string>): void {
+    for (const host of hosts) {
+      this.hostState(host).markDirty();
+      this.active.add(host);
+    }
+  }
+
+  private hostState(host: string): HostState {
+    let h = this.hosts.get(host);
+    if (!h) {
+      h = new HostState(host, this.rt.config.perHostConcurrency, this.rt.config.minDelayMs);
+      h.backoffUntil = this.rt.store.getHost(host)?.backoff_until ?? 0;
+      this.hosts.set(host, h);
+    }
+    return h;
+  }
+
+  /** Public for the robots task: a request to `host` from a task holding a slot elsewhere. */
+  host(host: string): HostState {
+    return this.hostState(host);
+  }
+
+  private pump(): void {
+    if (this.rt.signal.aborted || this.fatal !== undefined) {
+      if (this.inFlight === 0) this.finish();
+      return;
+    }
+    const now = Date.now();
+    let wakeAt = Infinity;
+    const hosts = [...this.active];
+    const start = hosts.length > 0 ? this.round++ % hosts.length : 0;
+    for (let i = 0; i < hosts.length && this.inFlight < this.rt.config.globalConcurrency; i++) {
+      const h = this.hostState(hosts[(start + i) % hosts.length]!);
+      wakeAt = Math.min(wakeAt, this.fillHost(h, now));
+    }
+    if (this.inFlight === 0 && this.active.size === 0) return this.finish();
+    this.armTimer(wakeAt);
+  }
+
+  /** Starts what this host allows now; returns when it could start more (Infinity: not time-bound). */
+  private fillHost(h: HostState, now: number): number {
+    while (this.inFlight < this.rt.config.globalConcurrency) {
+      if (h.robotsLoading) return Infinity;
+      if (!h.canStart(now)) return h.inFlight < this.rt.config.perHostConcurrency ? h.readyAt() : Infinity;
+      const item = this.nextItem(h);
+      if (!item) {
+        this.active.delete(h.host);
+        return Infinity;
+      }
+      if (!h.robots) {
+        this.putBack(h, item);
+        this.startRobots(h, new URL(item.row.url).protocol, now);
+        return Infinity;
+      }
+      const refusal = h.robots.refusal(item.row.url);
+      if (refusal !== null) {
+        this.recordFailure(item, new FetchFailure(refusal, { attempts: 0 }), 'skipped');
+        this.rt.counters.robotsBlocked += 1;
+        continue;
+      }
+      this.start(h, item, now);
+    }
+    return Infinity;
+  }
+
+  private nextItem(h: HostState): Item | undefined {
+    if (this.rt.config.downloadImages) {
+      if (h.images.length === 0 && !h.imagesDrained) {
+        const rows = this.rt.store.claimImages(h.host, CLAIM_BATCH);
+        h.images.push(...rows);
+        h.imagesDrained = rows.length < CLAIM_BATCH;
+      }
+      const row = h.images.shift();
+      if (row) return { kind: 'image', row, tries: this.takeTries(`i${row.id}`) };
+    }
+    for (;;) {
+      if (h.pages.length === 0 && !h.pagesDrained) {
+        const sitemapsOnly = this.pageBudget <= 0;
+        const rows = this.rt.store.claimPages(h.host, CLAIM_BATCH, sitemapsOnly);
+        h.pages.push(...rows);
+        h.pagesDrained = rows.length < CLAIM_BATCH;
+      }
+      const row = h.pages.shift();
+      if (!row) return undefined;
+      // Past --max-pages, claimed page rows are dropped here; the end of the run puts them back in the queue.
+      if (row.kind === 'page' && this.pageBudget <= 0) continue;
+      if (row.kind === 'page') this.pageBudget -= 1;
+      return { kind: 'page', row, tries: this.takeTries(`p${row.id}`) };
+    }
+  }
+
+  private takeTries(key: string): number {
+    const n = this.tries.get(key) ?? 0;
+    this.tries.delete(key);
+    return n;
+  }
+
+  private putBack(h: HostState, item: Item): void {
+    if (item.kind === 'image') h.images.unshift(item.row);
+    else {
+      h.pages.unshift(item.row);
+      if (item.row.kind === 'page') this.pageBudget += 1;
+    }
+    if (item.tries > 0) this.tries.set(`${item.kind === 'image' ? 'i' : 'p'}${item.row.id}`, item.tries);
+  }
+
+  private start(h: HostState, item: Item, now: number): void {
+    h.begin(now);
+    this.inFlight += 1;
+    this.execute(h, item).finally(() => {
+      h.end();
+      this.inFlight -= 1;
+      this.onProgress();
+      this.pump();
+    });
+  }
+
+  private async execute(h: HostState, item: Item): Promise<void> {
+    try {
+      if (item.kind === 'page') this.activate(await crawlPage(this.rt, item.row));
+      else await crawlImage(this.rt, item.row);
+    } catch (err) {
+      if (this.rt.signal.aborted) return; // the row stays 'fetching' and goes back to the queue at the end
+      if (!(err instanceof FetchFailure)) return this.unexpected(item, err);
+      const backoff = err.options.backoff;
+      if (backoff) {
+        this.backOff(backoff.host, backoff.ms);
+        if (item.tries < this.rt.config.retries) {
+          this.putBack(h, { ...item, tries: item.tries + 1 } as Item);
+          this.active.add(h.host);
+          return;
+        }
+      }
+      this.recordFailure(item, err, 'failed');
+    }
+  }
+
+  private backOff(host: string, ms: number): void {
+    const until = Date.now() + ms;
+    const h = this.hostState(host);
+    if (until <= h.backoffUntil) return;
+    h.backoffUntil = until;
+    this.rt.store.saveBackoff(host, until);
+    this.rt.log.debug(`${host}: backing off for ${Math.round(ms / 1000)} s`);
+  }
+
+  private recordFailure(item: Item, f: FetchFailure, status: 'failed' | 'skipped'): void {
+    const failure = {
+      reason: f.reason,
+      httpStatus: f.httpStatus,
+      attempts: item.row.attempts + (f.options.attempts ?? 1),
+      optOut: f.options.optOut ?? null,
+      bytes: f.options.bytes ?? null,
+    };
+    const now = Date.now();
+    if (item.kind === 'page') {
+      this.rt.store.recordPageFailed(item.row.id, failure, now, status);
+      if (status === 'failed') this.rt.counters.pagesFailed += 1;
+    } else {
+      this.rt.store.recordImageFailed(item.row.id, failure, now);
+      if (status === 'failed') this.rt.counters.imagesFailed += 1;
+    }
+    this.rt.log.debug(`${item.row.url}: ${f.message}`);
+  }
+
+  /** A bug or a store failure. Store errors stop the run (the disk is full, the file is gone); anything else is recorded. */
+  private unexpected(item: Item, err: unknown): void {
+    const name = err instanceof Error ? err.name : '';
+    if (name === 'SqliteError' || (err as NodeJS.ErrnoException).code?.startsWith('E')) {
+      this.fatal ??= err;
+      return;
+    }
+    this.rt.log.warn(`${item.row.url}: unexpected error: ${err instanceof Error ? err.message : String(err)}`);
+    this.recordFailure(item, new FetchFailure('internal_error'), 'failed');
+  }
+
+  private startRobots(h: HostState, protocol: string, now: number): void {
+    h.robotsLoading = true;
+    h.begin(now);
+    this.inFlight += 1;
+    loadRobots(this.rt, h, protocol, (host) => this.hostState(host))
+      .then((sitemapHosts) => this.activate(sitemapHosts))
+      .catch((err: unknown) => {
+        if (!this.rt.signal.aborted) this.fatal ??= err;
+      })
+      .finally(() => {
+        h.robotsLoading = false;
+        h.end();
+        this.inFlight -= 1;
+        this.pump();
+      });
+  }
+
+  private armTimer(at: number): void {
+    if (at === Infinity || (this.timer !== undefined && at >= this.timerAt)) return;
+    clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.timerAt = Infinity;
+      this.pump();
+    }, Math.max(0, at - Date.now()));
+  }
+}

@@ -1,0 +1,159 @@
+/**
+ * shard: kept pairs → WebDataset shards.
+ *
+ * In: the store's kept pairs (`decisions.kept = 1`, with their pair, image, blob and page rows)
+ * and the image files under `images/` (util/image-path.ts).
+ * Out: `shards/<prefix>-NNNNNN.tar` (samples `<key>.jpg|.json|.txt`), `sizes.json`,
+ * `manifest.json`, `val-manifest.json`, and the rows of `shards`, `shard_samples` (which pair
+ * went into which shard under which key), `shard_failures` and `shard_runs`.
+ * May import: store, util, errors, config; never another stage.
+ *
+ * Runs are incremental: only kept pairs in no shard yet are written, into new shards; existing
+ * shards are never rewritten unless `rebuild` is set.
+ */
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import type { ShardConfig } from '../../config/shard.js';
+import { AlignError, configError } from '../../errors.js';
+import { openShardStore, type ShardCandidate, type ShardStore } from '../../store/shard.js';
+import type { StageContext } from '../../util/context.js';
+import { stableHash } from '../../util/hash.js';
+import { imagePath } from '../../util/image-path.js';
+import { type EncodeOptions, encodeImage } from './encode.js';
+import { MANIFEST_FILE, SIZES_FILE, VAL_MANIFEST_FILE, writeManifests } from './manifest.js';
+import { writeSamples } from './write-samples.js';
+
+export interface ShardOptions {
+  /** Delete every shard and write all kept pairs again (after filters changed what is kept). @default false */
+  rebuild?: boolean;
+}
+
+export interface ShardSummary {
+  /** Kept pairs that were in no shard when the run started. */
+  queued: number;
+  samplesWritten: number;
+  trainSamplesWritten: number;
+  valSamplesWritten: number;
+  shardsWritten: number;
+  bytesWritten: number;
+  /** Pairs skipped with their reason (decode_failed, missing_file). */
+  failed: Record<string, number>;
+  /** All shards and samples after this run. */
+  totalShards: number;
+  totalSamples: number;
+  /** Samples in shards whose pair the latest filter run no longer keeps (`--rebuild` drops them). */
+  staleSamples: number;
+  imagesPerSecond: number;
+  shardsDir: string;
+  /** Brace patterns, e.g. `data/shards/train-{000000..000003}.tar` (null: no shard in that split). */
+  trainShards: string | null;
+  valShards: string | null;
+  manifest: string;
+  interrupted: boolean;
+}
+
+export function shardsDir(dataDir: string): string {
+  return join(dataDir, 'shards');
+}
+
+export async function runShard(config: ShardConfig, ctx: StageContext, options: ShardOptions = {}): Promise<ShardSummary> {
+  const started = Date.now();
+  const dir = shardsDir(ctx.dataDir);
+  const store = openShardStore(ctx.dataDir);
+  try {
+    if (store.countDecisions() === 0) {
+      throw new AlignError('E_NO_DATA', `no filter decisions in ${ctx.dataDir}: nothing to shard`, {
+        hint: 'run `align-data crawl` and `align-data filter` on this --data-dir first',
+      });
+    }
+    const optionsHash = sampleOptionsHash(config);
+    if (options.rebuild) removeAllShards(store, dir, config);
+    else checkOptions(store, optionsHash, dir);
+    mkdirSync(dir, { recursive: true });
+    removePartials(dir);
+    const runId = store.startRun(started);
+    const queued = store.queueCandidates();
+    ctx.log.info(`shard: ${queued.toLocaleString('en-US')} kept pairs to write into ${dir}`);
+    const result = await writeSamples(store, {
+      dir,
+      config,
+      optionsHash,
+      concurrency: config.concurrency ?? availableParallelism(),
+      encode: (c: ShardCandidate) => encodeImage(imagePath(ctx.dataDir, c.sha256), encodeOptions(config)),
+      log: ctx.log,
+      signal: ctx.signal,
+      queued,
+    });
+    const index = writeManifests(dir, store.listShards(), { train: config.trainPrefix, val: config.valPrefix });
+    const seconds = Math.max(1e-3, (Date.now() - started) / 1000);
+    const summary: ShardSummary = {
+      queued,
+      samplesWritten: result.train.samples + result.val.samples,
+      trainSamplesWritten: result.train.samples,
+      valSamplesWritten: result.val.samples,
+      shardsWritten: result.train.shards + result.val.shards,
+      bytesWritten: result.train.bytes + result.val.bytes,
+      failed: result.failed,
+      totalShards: index.train.shards + index.val.shards,
+      totalSamples: index.train.samples + index.val.samples,
+      staleSamples: store.countStale(),
+      imagesPerSecond: result.processed / seconds,
+      shardsDir: dir,
+      trainShards: index.train.pattern && join(dir, index.train.pattern),
+      valShards: index.val.pattern && join(dir, index.val.pattern),
+      manifest: join(dir, MANIFEST_FILE),
+      interrupted: ctx.signal.aborted,
+    };
+    if (summary.staleSamples > 0) {
+      ctx.log.warn(`${summary.staleSamples} samples in existing shards are no longer kept by the filter: run \`align-data shard --rebuild\``);
+    }
+    store.finishRun(runId, Date.now(), summary);
+    return summary;
+  } finally {
+    store.close();
+  }
+}
+
+function encodeOptions(config: ShardConfig): EncodeOptions {
+  return { resizeMode: config.resizeMode, imageSize: config.imageSize, resizeOnlyIfBigger: config.resizeOnlyIfBigger, jpegQuality: config.jpegQuality };
+}
+
+/** What decides a sample's bytes, its split and its shard's name: shards of one dataset must agree on it. */
+function sampleOptionsHash(config: ShardConfig): string {
+  const { valFraction, trainPrefix, valPrefix } = config;
+  return stableHash({ ...encodeOptions(config), valFraction, trainPrefix, valPrefix }).slice(0, 16);
+}
+
+function checkOptions(store: ShardStore, optionsHash: string, dir: string): void {
+  if (store.optionsInUse().some((h) => h !== optionsHash)) {
+    throw configError(
+      `the shards in ${dir} were written with other sample options (resize, size, quality, val fraction or prefixes) than this run's`,
+      'run `align-data shard --rebuild` to rewrite every shard with the new options, or go back to the old ones',
+    );
+  }
+}
+
+/** `--rebuild`: forget every shard in the store and delete the files (the shards' own names only). */
+function removeAllShards(store: ShardStore, dir: string, config: ShardConfig): void {
+  const names = new Set(store.listShards().map((s) => s.name));
+  store.clearAll();
+  const ours = new RegExp(`^(${config.trainPrefix}|${config.valPrefix})-\\d{6,}\\.tar(\\.partial)?$`);
+  for (const name of safeReaddir(dir)) {
+    if (names.has(name) || ours.test(name)) rmSync(join(dir, name), { force: true });
+  }
+  for (const name of [SIZES_FILE, MANIFEST_FILE, VAL_MANIFEST_FILE]) rmSync(join(dir, name), { force: true });
+}
+
+/** A `.partial` left by a killed run is never part of the dataset. */
+function removePartials(dir: string): void {
+  for (const name of safeReaddir(dir)) if (name.endsWith('.partial')) rmSync(join(dir, name), { force: true });
+}
+
+function safeReaddir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * EfficientNet-style image encoder: a 3×3 stride-2 stem conv, MBConv blocks (1×1 expansion,
+ * depthwise conv, squeeze-and-excitation, 1×1 projection, residual when shapes allow), a 1×1
+ * head conv, swish throughout, and global average pooling.
+ *
+ * 1×1 convolutions run as matrix products on [pixels, channels]: same arithmetic as conv2d,
+ * but their gradients are plain matMuls, which every backend has and runs fast.
+ *
+ * No batch norm: its running statistics would make training and eval differ, and it would
+ * triple the ops per block. Instead residual branches start small (their projection is
+ * initialised at a tenth of the usual scale, after SkipInit), which keeps deep stacks trainable.
+ */
+import { tf } from './backend.js';
+import { addDense, dense, swish } from './layers.js';
+import type { Params } from './params.js';
+import type { BlockSpec, ImageTowerSpec } from './presets.js';
+
+const RESIDUAL_INIT_SCALE = 0.1;
+
+export function addImageTower(params: Params, spec: ImageTowerSpec): void {
+  params.add('image/stem/kernel', [3, 3, 3, spec.stem], { kind: 'he', fanIn: 27 });
+  params.add('image/stem/bias', [spec.stem], { kind: 'constant', value: 0 });
+  spec.blocks.forEach((block, i) => addBlock(params, `image/block${i}`, block, spec.seRatio));
+  const last = spec.blocks[spec.blocks.length - 1]?.output ?? spec.stem;
+  addDense(params, 'image/head', last, spec.head);
+}
+
+function addBlock(params: Params, name: string, b: BlockSpec, seRatio: number): void {
+  const mid = b.input * b.expand;
+  if (b.expand !== 1) addDense(params, `${name}/expand`, b.input, mid);
+  params.add(`${name}/depthwise/kernel`, [b.kernel, b.kernel, mid, 1], { kind: 'he', fanIn: b.kernel * b.kernel });
+  params.add(`${name}/depthwise/bias`, [mid], { kind: 'constant', value: 0 });
+  const squeezed = Math.max(1, Math.floor(b.input * seRatio));
+  addDense(params, `${name}/se/reduce`, mid, squeezed);
+  addDense(params, `${name}/se/expand`, squeezed, mid, Math.sqrt(1 / squeezed));
+  const residual = b.stride === 1 && b.input === b.output;
+  addDense(params, `${name}/project`, mid, b.output, Math.sqrt(1 / mid) * (residual ? RESIDUAL_INIT_SCALE : 1));
+}
+
+/** [batch, res, res, 3] in [-1, 1] → [batch, head] pooled features. */
+export function runImageTower(params: Params, spec: ImageTowerSpec, images: tf.Tensor4D): tf.Tensor2D {
+  let x: tf.Tensor4D = swish(
+    tf.fused.conv2d({ x: images, filter: params.get('image/stem/kernel') as tf.Tensor4D, strides: 2, pad: 'same', bias: params.get('image/stem/bias') }),
+  ) as tf.Tensor4D;
+  spec.blocks.forEach((block, i) => {
+    x = runBlock(params, `image/block${i}`, block, x);
+  });
+  const head = swish(pointwise(x, params, 'image/head')) as tf.Tensor4D;
+  return tf.mean(head, [1, 2]) as tf.Tensor2D;
+}
+
+function runBlock(params: Params, name: string, b: BlockSpec, input: tf.Tensor4D): tf.Tensor4D {
+  let x = input;
+  if (b.expand !== 1) x = swish(pointwise(x, params, `${name}/expand`)) as tf.Tensor4D;
+  x = swish(
+    tf.fused.depthwiseConv2d({
+      x,
+      filter: params.get(`${name}/depthwise/kernel`) as tf.Tensor4D,
+      strides: b.stride,
+      pad: 'same',
+      bias: params.get(`${name}/depthwise/bias`),
+    }),
+  ) as tf.Tensor4D;
+  x = squeezeExcite(params, `${name}/se`, x);
+  x = pointwise(x, params, `${name}/project`);
+  return b.stride === 1 && b.input === b.output ? tf.add(x, input) : x;
+}
+
+/** Channel gates from the pooled block: σ(W2·swish(W1·mean(x))). */
+function squeezeExcite(params: Params, name: string, x: tf.Tensor4D): tf.Tensor4D {
+  const [batch, , , channels] = x.shape;
+  const pooled = tf.mean(x, [1, 2]) as tf.Tensor2D;
+  const gates = tf.sigmoid(dense(swish(dense(pooled, params, `${name}/reduce`)), params, `${name}/expand`));
+  return tf.mul(x, tf.reshape(gates, [batch, 1, 1, channels]));
+}
+
+/** A 1×1 convolution as a matrix product over all pixels. */
+function pointwise(x: tf.Tensor4D, params: Params, name: string): tf.Tensor4D {
+  return dense(x, params, name) as tf.Tensor4D;
+}

@@ -1,0 +1,67 @@
+/**
+ * The gradient kernels the trainer adds to tfjs, composed from kernels each backend has.
+ *
+ * wasm lacks Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropFilter/Input and
+ * UnsortedSegmentSum, so without these a backward pass through a conv, a depthwise conv or a
+ * gather fails there. Two more replace wasm kernels that exist but run as scalar loops
+ * (Conv2DBackpropInput, and BatchMatMul with transposes). On cpu only the compositions measured
+ * faster than cpu's own kernels are registered (bench/train.ts and the kernel tests check them).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { batchMatMulConfig } from './batch-mat-mul.js';
+import { rememberOriginal } from './compose.js';
+import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
+import { conv2dBackpropInputConfig } from './conv2d-backprop-input.js';
+import { depthwiseBackpropFilterConfig } from './depthwise-backprop-filter.js';
+import { depthwiseBackpropInputConfig } from './depthwise-backprop-input.js';
+import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
+
+export { originalKernel } from './compose.js';
+
+type ConfigFactory = (backendName: string) => tf.KernelConfig;
+
+const KERNELS: Record<string, ConfigFactory> = {
+  [tf.Conv2DBackpropFilter]: conv2dBackpropFilterConfig,
+  [tf.Conv2DBackpropInput]: conv2dBackpropInputConfig,
+  [tf.DepthwiseConv2dNativeBackpropFilter]: depthwiseBackpropFilterConfig,
+  [tf.DepthwiseConv2dNativeBackpropInput]: depthwiseBackpropInputConfig,
+  [tf.UnsortedSegmentSum]: unsortedSegmentSumConfig,
+  [tf.BatchMatMul]: batchMatMulConfig,
+};
+
+/** Which compositions each backend gets. */
+export const KERNELS_BY_BACKEND: Record<string, readonly string[]> = {
+  wasm: Object.keys(KERNELS),
+  cpu: [tf.Conv2DBackpropFilter],
+};
+
+const registered = new Set<string>();
+
+/** Registers the compositions for `backendName` (once per process); returns their names. */
+export function registerTrainKernels(backendName: string): string[] {
+  const names = KERNELS_BY_BACKEND[backendName] ?? [];
+  for (const name of names) registerKernel(KERNELS[name]!(backendName));
+  return [...names];
+}
+
+/** Registers one composition on any backend (tests and bench/train.ts compare them everywhere). */
+export function registerComposedKernel(kernelName: string, backendName: string): void {
+  const factory = KERNELS[kernelName];
+  if (factory === undefined) throw new Error(`no composed kernel ${kernelName}`);
+  registerKernel(factory(backendName));
+}
+
+/** Names of every composition this module has. */
+export const COMPOSED_KERNELS: readonly string[] = Object.keys(KERNELS);
+
+function registerKernel(config: tf.KernelConfig): void {
+  const key = `${config.backendName}/${config.kernelName}`;
+  if (registered.has(key)) return;
+  const existing = tf.getKernel(config.kernelName, config.backendName);
+  if (existing !== undefined) {
+    rememberOriginal(existing);
+    tf.unregisterKernel(config.kernelName, config.backendName);
+  }
+  tf.registerKernel(config);
+  registered.add(key);
+}

@@ -1,0 +1,143 @@
+/**
+ * Streams WebDataset samples out of tar shards: members are grouped by key (the file name up
+ * to its first dot), a sample's members being contiguous. A sample without an image or a
+ * caption, or a shard that breaks off, is counted and skipped; reading goes on.
+ */
+import { createReadStream } from 'node:fs';
+import tar from 'tar-stream';
+import type { Rng } from './rng.js';
+
+export interface RawSample {
+  key: string;
+  /** The encoded image bytes (jpg, png or webp). */
+  image: Buffer;
+  caption: string;
+  /** Which shard the sample came from, for messages. */
+  shard: string;
+}
+
+/** What reading skipped; the caller keeps one per run and reports it. */
+export interface ReadCounts {
+  samples: number;
+  /** Samples missing an image or a caption. */
+  incomplete: number;
+  /** Images that failed to decode (filled in by the decoder). */
+  corrupt: number;
+  /** Shards that could not be read to their end. */
+  brokenShards: number;
+}
+
+export function emptyCounts(): ReadCounts {
+  return { samples: 0, incomplete: 0, corrupt: 0, brokenShards: 0 };
+}
+
+const IMAGE_EXTS = ['jpg', 'jpeg', 'png', 'webp'];
+const TEXT_EXTS = ['txt', 'text', 'caption'];
+
+/** The samples of one shard, in file order. */
+export async function* readShard(path: string, counts: ReadCounts): AsyncGenerator<RawSample> {
+  const extract = tar.extract();
+  const input = createReadStream(path);
+  input.on('error', (err) => extract.destroy(err));
+  input.pipe(extract);
+  let current: { key: string; members: Map<string, Buffer> } | undefined;
+  try {
+    for await (const entry of extract) {
+      const name = entry.header.name;
+      const data = await readEntry(entry);
+      if (entry.header.type !== 'file') continue;
+      const [key, ext] = splitKey(name);
+      if (current && current.key !== key) {
+        const sample = toSample(current, path, counts);
+        if (sample) yield sample;
+        current = undefined;
+      }
+      current ??= { key, members: new Map() };
+      current.members.set(ext.toLowerCase(), data);
+    }
+    if (current) {
+      const sample = toSample(current, path, counts);
+      if (sample) yield sample;
+    }
+  } catch {
+    // A truncated or damaged shard: keep what came before the damage, count the shard.
+    counts.brokenShards++;
+  } finally {
+    input.destroy();
+  }
+}
+
+async function readEntry(entry: AsyncIterable<unknown>): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of entry) chunks.push(chunk as Buffer);
+  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+}
+
+/** `dir/000001_0042.jpg` → [`dir/000001_0042`, `jpg`]; WebDataset keys end at the basename's first dot. */
+export function splitKey(name: string): [string, string] {
+  const slash = name.lastIndexOf('/');
+  const dot = name.indexOf('.', slash + 1);
+  if (dot < 0) return [name, ''];
+  return [name.slice(0, dot), name.slice(dot + 1)];
+}
+
+function toSample(current: { key: string; members: Map<string, Buffer> }, shard: string, counts: ReadCounts): RawSample | undefined {
+  const image = IMAGE_EXTS.map((e) => current.members.get(e)).find((b) => b !== undefined);
+  const text = TEXT_EXTS.map((e) => current.members.get(e)).find((b) => b !== undefined);
+  if (!image || !text) {
+    counts.incomplete++;
+    return undefined;
+  }
+  counts.samples++;
+  return { key: current.key, image, caption: text.toString('utf8').trim(), shard };
+}
+
+export interface StreamOptions {
+  /** Read the shards again and again, reshuffled each pass (training). @default false */
+  repeat?: boolean;
+  /** Shuffles shard order each pass and samples through a buffer of this size (0: in order). @default 0 */
+  shuffleBuffer?: number;
+  rng?: Rng;
+  signal?: AbortSignal;
+}
+
+/** Samples of all the shards: in order once (eval), or shuffled and repeated (training). */
+export async function* streamSamples(paths: readonly string[], counts: ReadCounts, options: StreamOptions = {}): AsyncGenerator<RawSample> {
+  const source = readPasses(paths, counts, options);
+  const size = options.shuffleBuffer ?? 0;
+  if (size <= 1 || !options.rng) {
+    yield* source;
+    return;
+  }
+  yield* shuffleThrough(source, size, options.rng);
+}
+
+async function* readPasses(paths: readonly string[], counts: ReadCounts, options: StreamOptions): AsyncGenerator<RawSample> {
+  for (let pass = 0; ; pass++) {
+    const order = options.rng && (options.shuffleBuffer ?? 0) > 1 ? options.rng.shuffle([...paths]) : paths;
+    const before = counts.samples;
+    for (const path of order) {
+      if (options.signal?.aborted) return;
+      yield* readShard(path, counts);
+    }
+    // Stop repeating when a whole pass found nothing: the data is unusable, not just slow.
+    if (!options.repeat || counts.samples === before) return;
+  }
+}
+
+/** A shuffle buffer: fill to `size`, then emit a random element and put the next one in its place. */
+export async function* shuffleThrough<T>(source: AsyncIterable<T>, size: number, rng: Rng): AsyncGenerator<T> {
+  const buffer: T[] = [];
+  for await (const item of source) {
+    if (buffer.length < size) {
+      buffer.push(item);
+      continue;
+    }
+    const i = rng.int(size);
+    const out = buffer[i] as T;
+    buffer[i] = item;
+    yield out;
+  }
+  rng.shuffle(buffer);
+  yield* buffer;
+}

@@ -1,0 +1,418 @@
+import type { Db } from './db.js';
+
+/**
+ * The crawl stage's SQL: the frontier (pages), image URLs, blobs, pairs, hosts and runs.
+ * Every statement is prepared once; each result is written in one transaction (no await
+ * inside), so a kill -9 leaves either the whole result of an item or none of it.
+ */
+
+/** A frontier row the scheduler claimed (status 'fetching' until its result is written). */
+export interface ClaimedPage {
+  id: number;
+  url: string;
+  host: string;
+  depth: number;
+  kind: 'page' | 'sitemap';
+  etag: string | null;
+  last_modified: string | null;
+  attempts: number;
+}
+
+export interface ClaimedImage {
+  id: number;
+  url: string;
+  host: string;
+  sha256: string | null;
+  etag: string | null;
+  last_modified: string | null;
+  attempts: number;
+}
+
+export interface HostRow {
+  host: string;
+  robots_txt: string | null;
+  robots_status: number | null;
+  robots_fetched_at: number | null;
+  crawl_delay_ms: number | null;
+  backoff_until: number | null;
+}
+
+/** A URL found on a page or in a sitemap. */
+export interface NewPage {
+  url: string;
+  host: string;
+  depth: number;
+  kind: 'page' | 'sitemap';
+}
+
+/** An image/alt pair found on a page, alt already normalised. */
+export interface NewPair {
+  imageUrl: string;
+  imageHost: string;
+  altRaw: string;
+  altNorm: string;
+  altKey: string;
+  wordCount: number;
+}
+
+export interface PageResult {
+  httpStatus: number;
+  finalUrl: string;
+  contentType: string | null;
+  charset: string | null;
+  bytes: number;
+  etag: string | null;
+  lastModified: string | null;
+  optOut: string | null;
+  kind: 'page' | 'sitemap';
+  attempts: number;
+  links: NewPage[];
+  pairs: NewPair[];
+  /** Images of an opted-out page are recorded but not fetched (status failed, error page_opt_out). */
+  skipImages: boolean;
+}
+
+export interface ImageResult {
+  httpStatus: number;
+  sha256: string;
+  bytes: number;
+  format: string;
+  width: number;
+  height: number;
+  contentType: string | null;
+  etag: string | null;
+  lastModified: string | null;
+  attempts: number;
+}
+
+export interface Failure {
+  reason: string;
+  httpStatus: number | null;
+  attempts: number;
+  /** Sets the opt_out column (an image whose response said noai). */
+  optOut?: string | null;
+  bytes?: number | null;
+}
+
+/** What a write discovered: hosts that now have queued rows, and how many pairs were new. */
+export interface Discovered {
+  hosts: Set<string>;
+  newPairs: number;
+}
+
+/** Rows fetched in a run, grouped: what the summary is built from. */
+export interface CountRow {
+  kind: 'page' | 'sitemap' | 'image';
+  status: string;
+  error: string | null;
+  /** 1 when the last response was a 304 (its bytes were not downloaded again). */
+  not_modified: number;
+  n: number;
+  bytes: number;
+}
+
+export interface CrawlRunRow {
+  id: number;
+  started_at: number;
+  config: string | null;
+}
+
+export class CrawlStore {
+  private readonly s;
+
+  constructor(readonly db: Db) {
+    this.s = prepareStatements(db);
+  }
+
+  /** Rows left 'fetching' by a killed run go back to the frontier. */
+  resetInFlight(): { pages: number; images: number } {
+    return this.db.transaction(() => ({
+      pages: this.s.resetPages.run().changes,
+      images: this.s.resetImages.run().changes,
+    }))();
+  }
+
+  /** Rows fetched before `cutoff` are queued again; their ETag/Last-Modified make the refetch conditional. */
+  requeueStale(cutoff: number): { pages: number; images: number } {
+    return this.db.transaction(() => ({
+      pages: this.s.requeueStalePages.run(cutoff).changes,
+      images: this.s.requeueStaleImages.run(cutoff).changes,
+    }))();
+  }
+
+  /** Seeds join the frontier at depth 0 (a seed already known as a deeper link is moved up). */
+  addSeeds(seeds: NewPage[], now: number): Set<string> {
+    return this.db.transaction(() => {
+      for (const seed of seeds) this.s.insertSeed.run({ ...seed, now });
+      return new Set(seeds.map((s) => s.host));
+    })();
+  }
+
+  /** URLs found outside a page (robots.txt `Sitemap:` lines); returns the hosts that got new rows. */
+  addPages(pages: NewPage[], now: number): Set<string> {
+    return this.db.transaction(() => {
+      const hosts = new Set<string>();
+      for (const page of pages) if (this.s.insertPage.run({ ...page, now }).changes > 0) hosts.add(page.host);
+      return hosts;
+    })();
+  }
+
+  /** Hosts with queued pages or images. */
+  queuedHosts(): string[] {
+    return (this.s.queuedHosts.all() as { host: string }[]).map((r) => r.host);
+  }
+
+  /** Claims up to `limit` queued rows of a host, shallowest first; `sitemapsOnly` when the page budget is spent. */
+  claimPages(host: string, limit: number, sitemapsOnly = false): ClaimedPage[] {
+    const stmt = sitemapsOnly ? this.s.claimSitemaps : this.s.claimPages;
+    return stmt.all(host, limit) as ClaimedPage[];
+  }
+
+  claimImages(host: string, limit: number): ClaimedImage[] {
+    return this.s.claimImages.all(host, limit) as ClaimedImage[];
+  }
+
+  /** Claimed rows that were not fetched (the run stopped) go back to the frontier. */
+  unclaim(pageIds: number[], imageIds: number[]): void {
+    this.db.transaction(() => {
+      for (const id of pageIds) this.s.unclaimPage.run(id);
+      for (const id of imageIds) this.s.unclaimImage.run(id);
+    })();
+  }
+
+  getHost(host: string): HostRow | undefined {
+    return this.s.getHost.get(host) as HostRow | undefined;
+  }
+
+  saveRobots(host: string, robotsTxt: string | null, status: number, crawlDelayMs: number | null, now: number): void {
+    this.s.saveRobots.run({ host, robotsTxt, status, crawlDelayMs, now });
+  }
+
+  saveBackoff(host: string, until: number): void {
+    this.s.saveBackoff.run({ host, until });
+  }
+
+  hasBlob(sha256: string): boolean {
+    return this.s.hasBlob.get(sha256) !== undefined;
+  }
+
+  /** A fetched page or sitemap: its row, the URLs it links to, its pairs and their image rows. */
+  recordPageDone(id: number, r: PageResult, now: number): Discovered {
+    return this.db.transaction((): Discovered => {
+      this.s.pageDone.run({
+        id, now, httpStatus: r.httpStatus, finalUrl: r.finalUrl, contentType: r.contentType, charset: r.charset,
+        bytes: r.bytes, etag: r.etag, lastModified: r.lastModified, optOut: r.optOut, kind: r.kind,
+        attempts: r.attempts, pairsFound: r.pairs.length,
+      });
+      const hosts = new Set<string>();
+      for (const link of r.links) {
+        if (this.s.insertPage.run({ ...link, now }).changes > 0) hosts.add(link.host);
+      }
+      let newPairs = 0;
+      for (const pair of r.pairs) {
+        const status = r.skipImages ? 'failed' : 'queued';
+        const error = r.skipImages ? 'page_opt_out' : null;
+        const upsert = this.s.upsertImage.run({ url: pair.imageUrl, host: pair.imageHost, status, error, now });
+        if (upsert.changes > 0 && !r.skipImages) hosts.add(pair.imageHost);
+        const image = this.s.imageId.get(pair.imageUrl) as { id: number };
+        newPairs += this.s.insertPair.run({ pageId: id, imageId: image.id, ...pair, now }).changes;
+      }
+      return { hosts, newPairs };
+    })();
+  }
+
+  /** A 304: what was stored stays; only the fetch time moves. */
+  recordPageNotModified(id: number, attempts: number, now: number): void {
+    this.s.pageNotModified.run({ id, attempts, now });
+  }
+
+  recordPageFailed(id: number, f: Failure, now: number, status: 'failed' | 'skipped' = 'failed'): void {
+    this.s.pageFailed.run({ id, status, reason: f.reason, httpStatus: f.httpStatus, attempts: f.attempts, now });
+  }
+
+  /**
+   * The URL a redirect ended at is recorded (status skipped) so a link to it later is not
+   * fetched a second time; an existing row is left alone.
+   */
+  recordRedirectTarget(target: NewPage, now: number): void {
+    this.s.insertRedirectTarget.run({ ...target, now });
+  }
+
+  recordImageOk(id: number, r: ImageResult, now: number): void {
+    this.db.transaction(() => {
+      this.s.insertBlob.run({ sha256: r.sha256, bytes: r.bytes, format: r.format, width: r.width, height: r.height, now });
+      this.s.imageOk.run({
+        id, now, sha256: r.sha256, httpStatus: r.httpStatus, contentType: r.contentType, etag: r.etag,
+        lastModified: r.lastModified, attempts: r.attempts, bytes: r.bytes,
+      });
+    })();
+  }
+
+  recordImageNotModified(id: number, attempts: number, now: number): void {
+    this.s.imageNotModified.run({ id, attempts, now });
+  }
+
+  recordImageFailed(id: number, f: Failure, now: number): void {
+    this.s.imageFailed.run({
+      id, reason: f.reason, httpStatus: f.httpStatus, attempts: f.attempts, optOut: f.optOut ?? null, bytes: f.bytes ?? null, now,
+    });
+  }
+
+  findUnfinishedRun(): CrawlRunRow | undefined {
+    return this.s.unfinishedRun.get() as CrawlRunRow | undefined;
+  }
+
+  startRun(now: number, config: string): number {
+    return Number(this.s.startRun.run(now, config).lastInsertRowid);
+  }
+
+  updateRunConfig(id: number, config: string): void {
+    this.s.updateRunConfig.run(config, id);
+  }
+
+  /** Writes the summary and the finish time: the run's completion marker. */
+  finishRun(id: number, now: number, summary: string): void {
+    this.s.finishRun.run(now, summary, id);
+  }
+
+  /** Pages (not sitemaps) fetched since `since`: what --max-pages counts, across a resume. */
+  countPagesFetchedSince(since: number): number {
+    return (this.s.pagesFetchedSince.get(since) as { n: number }).n;
+  }
+
+  pageCountsSince(since: number): CountRow[] {
+    return this.s.pageCounts.all(since) as CountRow[];
+  }
+
+  imageCountsSince(since: number): CountRow[] {
+    return this.s.imageCounts.all(since) as CountRow[];
+  }
+
+  pairsFoundSince(since: number): number {
+    return (this.s.pairsSince.get(since) as { n: number }).n;
+  }
+
+  /** Rows still waiting (for the summary: work left for the next run). */
+  queuedCounts(): { pages: number; images: number } {
+    return this.s.queuedCounts.get() as { pages: number; images: number };
+  }
+}
+
+function prepareStatements(db: Db) {
+  return {
+    resetPages: db.prepare(`UPDATE pages SET status = 'queued' WHERE status = 'fetching'`),
+    resetImages: db.prepare(`UPDATE images SET status = 'queued' WHERE status = 'fetching'`),
+    requeueStalePages: db.prepare(
+      `UPDATE pages SET status = 'queued' WHERE fetched_at < ?
+         AND (status IN ('done', 'failed') OR (status = 'skipped' AND error = 'robots_disallowed'))`,
+    ),
+    requeueStaleImages: db.prepare(`UPDATE images SET status = 'queued' WHERE fetched_at < ? AND status IN ('ok', 'failed')`),
+    insertSeed: db.prepare(
+      `INSERT INTO pages (url, host, depth, kind, discovered_at) VALUES (@url, @host, 0, @kind, @now)
+       ON CONFLICT (url) DO UPDATE SET depth = 0 WHERE pages.depth > 0`,
+    ),
+    insertPage: db.prepare(
+      `INSERT INTO pages (url, host, depth, kind, discovered_at) VALUES (@url, @host, @depth, @kind, @now)
+       ON CONFLICT (url) DO NOTHING`,
+    ),
+    insertRedirectTarget: db.prepare(
+      `INSERT INTO pages (url, host, depth, kind, status, error, discovered_at)
+       VALUES (@url, @host, @depth, @kind, 'skipped', 'redirect_target', @now) ON CONFLICT (url) DO NOTHING`,
+    ),
+    queuedHosts: db.prepare(
+      `SELECT DISTINCT host FROM pages WHERE status = 'queued' UNION SELECT DISTINCT host FROM images WHERE status = 'queued'`,
+    ),
+    claimPages: db.prepare(
+      `UPDATE pages SET status = 'fetching' WHERE id IN (
+         SELECT id FROM pages WHERE host = ? AND status = 'queued' ORDER BY depth, id LIMIT ?)
+       RETURNING id, url, host, depth, kind, etag, last_modified, attempts`,
+    ),
+    claimSitemaps: db.prepare(
+      `UPDATE pages SET status = 'fetching' WHERE id IN (
+         SELECT id FROM pages WHERE host = ? AND status = 'queued' AND kind = 'sitemap' ORDER BY depth, id LIMIT ?)
+       RETURNING id, url, host, depth, kind, etag, last_modified, attempts`,
+    ),
+    claimImages: db.prepare(
+      `UPDATE images SET status = 'fetching' WHERE id IN (
+         SELECT id FROM images WHERE host = ? AND status = 'queued' ORDER BY id LIMIT ?)
+       RETURNING id, url, host, sha256, etag, last_modified, attempts`,
+    ),
+    unclaimPage: db.prepare(`UPDATE pages SET status = 'queued' WHERE id = ? AND status = 'fetching'`),
+    unclaimImage: db.prepare(`UPDATE images SET status = 'queued' WHERE id = ? AND status = 'fetching'`),
+    getHost: db.prepare(`SELECT * FROM hosts WHERE host = ?`),
+    saveRobots: db.prepare(
+      `INSERT INTO hosts (host, robots_txt, robots_status, robots_fetched_at, crawl_delay_ms)
+       VALUES (@host, @robotsTxt, @status, @now, @crawlDelayMs)
+       ON CONFLICT (host) DO UPDATE SET robots_txt = excluded.robots_txt, robots_status = excluded.robots_status,
+         robots_fetched_at = excluded.robots_fetched_at, crawl_delay_ms = excluded.crawl_delay_ms`,
+    ),
+    saveBackoff: db.prepare(
+      `INSERT INTO hosts (host, backoff_until) VALUES (@host, @until)
+       ON CONFLICT (host) DO UPDATE SET backoff_until = excluded.backoff_until`,
+    ),
+    hasBlob: db.prepare(`SELECT 1 FROM blobs WHERE sha256 = ?`),
+    pageDone: db.prepare(
+      `UPDATE pages SET status = 'done', error = NULL, http_status = @httpStatus, final_url = @finalUrl,
+         content_type = @contentType, charset = @charset, bytes = @bytes, etag = @etag, last_modified = @lastModified,
+         opt_out = @optOut, kind = @kind, pairs_found = @pairsFound, fetched_at = @now, attempts = @attempts
+       WHERE id = @id`,
+    ),
+    pageNotModified: db.prepare(
+      `UPDATE pages SET status = 'done', http_status = 304, fetched_at = @now, attempts = @attempts WHERE id = @id`,
+    ),
+    pageFailed: db.prepare(
+      `UPDATE pages SET status = @status, error = @reason, http_status = @httpStatus, fetched_at = @now, attempts = @attempts
+       WHERE id = @id`,
+    ),
+    upsertImage: db.prepare(
+      `INSERT INTO images (url, host, status, error, discovered_at) VALUES (@url, @host, @status, @error, @now)
+       ON CONFLICT (url) DO UPDATE SET status = 'queued', error = NULL
+         WHERE images.error = 'page_opt_out' AND excluded.status = 'queued'`,
+    ),
+    imageId: db.prepare(`SELECT id FROM images WHERE url = ?`),
+    insertPair: db.prepare(
+      `INSERT OR IGNORE INTO pairs (page_id, image_id, alt_raw, alt_norm, alt_key, word_count, found_at)
+       VALUES (@pageId, @imageId, @altRaw, @altNorm, @altKey, @wordCount, @now)`,
+    ),
+    insertBlob: db.prepare(
+      `INSERT OR IGNORE INTO blobs (sha256, bytes, format, width, height, created_at)
+       VALUES (@sha256, @bytes, @format, @width, @height, @now)`,
+    ),
+    imageOk: db.prepare(
+      `UPDATE images SET status = 'ok', error = NULL, sha256 = @sha256, http_status = @httpStatus, content_type = @contentType,
+         etag = @etag, last_modified = @lastModified, opt_out = NULL, bytes = @bytes, fetched_at = @now, attempts = @attempts
+       WHERE id = @id`,
+    ),
+    imageNotModified: db.prepare(
+      `UPDATE images SET status = 'ok', http_status = 304, fetched_at = @now, attempts = @attempts WHERE id = @id`,
+    ),
+    // A failed refetch drops the blob link: the bytes at this URL are no longer known to be good.
+    imageFailed: db.prepare(
+      `UPDATE images SET status = 'failed', error = @reason, http_status = @httpStatus, sha256 = NULL, opt_out = @optOut,
+         bytes = @bytes, fetched_at = @now, attempts = @attempts
+       WHERE id = @id`,
+    ),
+    unfinishedRun: db.prepare(`SELECT id, started_at, config FROM crawl_runs WHERE finished_at IS NULL ORDER BY id DESC LIMIT 1`),
+    startRun: db.prepare(`INSERT INTO crawl_runs (started_at, config) VALUES (?, ?)`),
+    updateRunConfig: db.prepare(`UPDATE crawl_runs SET config = ? WHERE id = ?`),
+    finishRun: db.prepare(`UPDATE crawl_runs SET finished_at = ?, summary = ? WHERE id = ?`),
+    pagesFetchedSince: db.prepare(
+      `SELECT count(*) AS n FROM pages WHERE fetched_at >= ? AND kind = 'page' AND status IN ('done', 'failed')`,
+    ),
+    pageCounts: db.prepare(
+      `SELECT kind, status, error, coalesce(http_status = 304, 0) AS not_modified, count(*) AS n,
+         coalesce(sum(bytes), 0) AS bytes
+       FROM pages WHERE fetched_at >= ? AND status <> 'fetching' GROUP BY 1, 2, 3, 4`,
+    ),
+    imageCounts: db.prepare(
+      `SELECT 'image' AS kind, status, error, coalesce(http_status = 304, 0) AS not_modified, count(*) AS n,
+         coalesce(sum(bytes), 0) AS bytes
+       FROM images WHERE fetched_at >= ? AND status <> 'fetching' GROUP BY 1, 2, 3, 4`,
+    ),
+    pairsSince: db.prepare(`SELECT count(*) AS n FROM pairs WHERE found_at >= ?`),
+    queuedCounts: db.prepare(
+      `SELECT (SELECT count(*) FROM pages WHERE status = 'queued') AS pages,
+              (SELECT count(*) FROM images WHERE status = 'queued') AS images`,
+    ),
+  };
+}

@@ -1,0 +1,48 @@
+import { main } from '../../../src/cli/main.js';
+import { makeTempDir } from '../../helpers/paths.js';
+import { addFixturePairs } from './fixture-store.js';
+import { awkwardImagesFixture } from './fixtures.js';
+
+async function runCli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(argv, {
+    stdout: { write: (t: string) => (stdout += t) },
+    stderr: { write: (t: string) => (stderr += t), isTTY: false },
+  });
+  return { code, stdout, stderr };
+}
+
+describe('align-data shard', () => {
+  const tmp = makeTempDir();
+  afterAll(() => tmp.cleanup());
+
+  test('prints the brace pattern; --json prints the summary; a rerun writes nothing new', async () => {
+    await addFixturePairs(tmp.dir, awkwardImagesFixture().slice(0, 5));
+    const r = await runCli(['shard', '--data-dir', tmp.dir, '--val-fraction', '0', '--samples-per-shard', '2']);
+    expect(r.stderr).not.toMatch(/error/);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`${tmp.dir}/shards/train-{000000..000002}.tar`);
+    const again = await runCli(['shard', '--data-dir', tmp.dir, '--val-fraction', '0', '--json']);
+    expect(again.code).toBe(0);
+    const summary = JSON.parse(again.stdout) as Record<string, unknown>;
+    expect(summary).toMatchObject({ queued: 0, samplesWritten: 0, totalSamples: 5, totalShards: 3, valShards: null });
+  });
+
+  test('a bad flag value exits 2 before any work', async () => {
+    const r = await runCli(['shard', '--data-dir', tmp.dir, '--resize-mode', 'stretch']);
+    expect(r.code).toBe(2);
+    const q = await runCli(['shard', '--data-dir', tmp.dir, '--jpeg-quality', '0']);
+    expect(q.code).toBe(2);
+    expect(q.stderr).toContain('shard.jpegQuality');
+  });
+
+  test('other sample options without --rebuild exit 2 with a hint; with --rebuild they rewrite', async () => {
+    const r = await runCli(['shard', '--data-dir', tmp.dir, '--val-fraction', '0', '--image-size', '128']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('hint: run `align-data shard --rebuild`');
+    const ok = await runCli(['shard', '--data-dir', tmp.dir, '--val-fraction', '0', '--image-size', '128', '--rebuild', '--json']);
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ samplesWritten: 5, totalSamples: 5 });
+  });
+});

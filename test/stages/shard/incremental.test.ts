@@ -1,0 +1,121 @@
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { runShard, shardsDir } from '../../../src/stages/shard/index.js';
+import { splitOf } from '../../../src/stages/shard/keys.js';
+import { makeContext } from '../../../src/util/context.js';
+import { sha256Hex } from '../../../src/util/hash.js';
+import { makeTempDir } from '../../helpers/paths.js';
+import { addFixturePairs, setKept } from './fixture-store.js';
+import { awkwardImagesFixture, readAllSamples, shardConfig, type ReadSample } from './fixtures.js';
+import { listShards, pairIdsByAlt } from './list-shards.js';
+
+/**
+ * The golden hashes of the awkward-images fixture's shards (shardConfig(): 5 samples a shard,
+ * val fraction 0.25, S = 256, quality 90). They pin the whole output, bytes included, of
+ * sharp 0.34.5 (libvips 8.17.3) on linux-x64: a change of encoder, key, member order, header
+ * field or JSON layout changes them.
+ */
+const GOLDEN: Record<string, string> = {
+  'train-000000.tar': '2a329d5448a29a8981a765d456af19ba6fe938e2da1f9069ca8d86bae948c70e',
+  'train-000001.tar': 'bcb20b6bb7ab13a4d1ad9edf9220225a315f7325c1070cc9de56b741dd885feb',
+  'val-000000.tar': '9e8ebe3103166c698d67300525d172f3fc2498573f8d100df97cc0d8ddb9cca3',
+};
+
+describe('shard: determinism', () => {
+  const tmp = makeTempDir();
+  afterAll(() => tmp.cleanup());
+
+  test('the same kept set gives byte-identical shards, whatever the concurrency or insertion order; golden sha256', async () => {
+    const a = join(tmp.dir, 'a');
+    const b = join(tmp.dir, 'b');
+    await addFixturePairs(a, awkwardImagesFixture());
+    await addFixturePairs(b, [...awkwardImagesFixture()].reverse()); // other pair ids, same kept set
+    await runShard(shardConfig({ concurrency: 1 }), makeContext(a));
+    await runShard(shardConfig({ concurrency: 4 }), makeContext(b));
+    const hashes = (dir: string): Record<string, string> =>
+      Object.fromEntries(listShards(dir).map((s) => [s.name, sha256Hex(readFileSync(join(shardsDir(dir), s.name)))]));
+    expect(hashes(b)).toEqual(hashes(a));
+    expect(readFileSync(join(shardsDir(b), 'manifest.json'), 'utf8')).toBe(readFileSync(join(shardsDir(a), 'manifest.json'), 'utf8'));
+    expect(hashes(a)).toEqual(GOLDEN);
+  });
+});
+
+describe('shard: incremental runs and the val split', () => {
+  const tmp = makeTempDir();
+  afterAll(() => tmp.cleanup());
+  const fixture = awkwardImagesFixture();
+  const config = shardConfig({ samplesPerShard: 3, valFraction: 0.3 });
+  const splitOfSample = (s: ReadSample): string => (s.shard.startsWith('val-') ? 'val' : 'train');
+
+  test('a later run writes only new kept pairs, into new shards; old shards are untouched', async () => {
+    await addFixturePairs(tmp.dir, fixture.slice(0, 6));
+    const first = await runShard(config, makeContext(tmp.dir));
+    expect(first.samplesWritten).toBe(6);
+    const before = listShards(tmp.dir).map((s) => ({ ...s, mtimeMs: statSync(join(shardsDir(tmp.dir), s.name)).mtimeMs }));
+    const samplesBefore = await readAllSamples(shardsDir(tmp.dir));
+
+    await addFixturePairs(tmp.dir, fixture.slice(6));
+    const second = await runShard(config, makeContext(tmp.dir));
+    expect(second.samplesWritten).toBe(6); // 12 samples in all, as in one run
+    expect(second.failed).toEqual({ decode_failed: 2, missing_file: 1 });
+    const after = listShards(tmp.dir);
+    for (const old of before) {
+      const now = after.find((s) => s.name === old.name)!;
+      expect(now.sha256).toBe(old.sha256);
+      expect(sha256Hex(readFileSync(join(shardsDir(tmp.dir), old.name)))).toBe(old.sha256);
+      expect(statSync(join(shardsDir(tmp.dir), old.name)).mtimeMs).toBe(old.mtimeMs);
+    }
+    expect(after.length).toBe(before.length + second.shardsWritten);
+    const samples = await readAllSamples(shardsDir(tmp.dir));
+    expect(samples).toHaveLength(12);
+    // A pair is in at most one shard: no (image, alt) twice, no key twice.
+    expect(new Set(samples.map((s) => `${s.json.sha256} ${s.txt}`)).size).toBe(12);
+    expect(new Set(samples.map((s) => s.key)).size).toBe(12);
+    // Images kept their split as the dataset grew.
+    for (const s of samplesBefore) expect(splitOfSample(samples.find((x) => x.key === s.key)!)).toBe(splitOfSample(s));
+
+    const third = await runShard(config, makeContext(tmp.dir));
+    expect([third.queued, third.shardsWritten, third.totalSamples]).toEqual([0, 0, 12]);
+  });
+
+  test('the val split is by image: disjoint, stable, and about the configured fraction', async () => {
+    const samples = await readAllSamples(shardsDir(tmp.dir));
+    const val = samples.filter((s) => splitOfSample(s) === 'val');
+    const train = samples.filter((s) => splitOfSample(s) === 'train');
+    expect(val.length).toBeGreaterThan(0);
+    expect(train.length).toBeGreaterThan(0);
+    const valImages = new Set(val.map((s) => s.json.sha256));
+    for (const s of train) expect(valImages.has(s.json.sha256)).toBe(false);
+    for (const s of val) expect(s.key.startsWith('val')).toBe(true);
+    for (const s of samples) expect(splitOfSample(s)).toBe(splitOf(s.json.sha256, 0.3));
+    // Over many images the held-out share is the fraction (20,000 draws: ±4 standard deviations).
+    const shas = Array.from({ length: 20_000 }, (_, i) => sha256Hex(`image ${i}`));
+    const share = shas.filter((s) => splitOf(s, 0.01) === 'val').length / shas.length;
+    expect(Math.abs(share - 0.01)).toBeLessThan(4 * Math.sqrt((0.01 * 0.99) / 20_000));
+    expect(shas.every((s) => splitOf(s, 0) === 'train' && splitOf(s, 1) === 'val')).toBe(true);
+  });
+
+  test('--rebuild rewrites everything after the filter changed what is kept', async () => {
+    const samples = await readAllSamples(shardsDir(tmp.dir));
+    const dropped = samples.slice(0, 2).map((s) => s.txt);
+    setKept(tmp.dir, pairIdsByAlt(tmp.dir, dropped), false);
+    const stale = await runShard(config, makeContext(tmp.dir));
+    expect(stale.staleSamples).toBe(2);
+    const rebuilt = await runShard(config, makeContext(tmp.dir), { rebuild: true });
+    expect([rebuilt.samplesWritten, rebuilt.totalSamples, rebuilt.staleSamples]).toEqual([10, 10, 0]);
+    const now = await readAllSamples(shardsDir(tmp.dir));
+    expect(now.map((s) => s.txt)).not.toEqual(expect.arrayContaining([dropped[0]]));
+    expect(new Set(now.map((s) => s.key)).size).toBe(10);
+  });
+
+  test('Ctrl-C before work writes nothing and the next run writes it all', async () => {
+    const dir = join(tmp.dir, 'abort');
+    await addFixturePairs(dir, fixture.slice(0, 4));
+    const controller = new AbortController();
+    controller.abort();
+    const stopped = await runShard(config, makeContext(dir, { signal: controller.signal }));
+    expect([stopped.samplesWritten, stopped.interrupted]).toEqual([0, true]);
+    const resumed = await runShard(config, makeContext(dir));
+    expect(resumed.samplesWritten).toBe(4);
+  });
+});
