@@ -140,6 +140,15 @@ export class CrawlStore {
     }))();
   }
 
+  /** Rows that failed for a reason worth another try (a timeout, a 503) are queued again. */
+  requeueTransient(reasons: readonly string[]): { pages: number; images: number } {
+    const list = JSON.stringify(reasons);
+    return this.db.transaction(() => ({
+      pages: this.s.requeueTransientPages.run(list).changes,
+      images: this.s.requeueTransientImages.run(list).changes,
+    }))();
+  }
+
   /** Seeds join the frontier at depth 0 (a seed already known as a deeper link is moved up). */
   addSeeds(seeds: NewPage[], now: number): Set<string> {
     return this.db.transaction(() => {
@@ -288,6 +297,10 @@ export class CrawlStore {
     return this.s.imageCounts.all(since) as CountRow[];
   }
 
+  pagesOptedOutSince(since: number): number {
+    return (this.s.optedOutSince.get(since) as { n: number }).n;
+  }
+
   pairsFoundSince(since: number): number {
     return (this.s.pairsSince.get(since) as { n: number }).n;
   }
@@ -307,6 +320,12 @@ function prepareStatements(db: Db) {
          AND (status IN ('done', 'failed') OR (status = 'skipped' AND error = 'robots_disallowed'))`,
     ),
     requeueStaleImages: db.prepare(`UPDATE images SET status = 'queued' WHERE fetched_at < ? AND status IN ('ok', 'failed')`),
+    requeueTransientPages: db.prepare(
+      `UPDATE pages SET status = 'queued' WHERE status = 'failed' AND error IN (SELECT value FROM json_each(?))`,
+    ),
+    requeueTransientImages: db.prepare(
+      `UPDATE images SET status = 'queued' WHERE status = 'failed' AND error IN (SELECT value FROM json_each(?))`,
+    ),
     insertSeed: db.prepare(
       `INSERT INTO pages (url, host, depth, kind, discovered_at) VALUES (@url, @host, 0, @kind, @now)
        ON CONFLICT (url) DO UPDATE SET depth = 0 WHERE pages.depth > 0`,
@@ -409,6 +428,7 @@ function prepareStatements(db: Db) {
          coalesce(sum(bytes), 0) AS bytes
        FROM images WHERE fetched_at >= ? AND status <> 'fetching' GROUP BY 1, 2, 3, 4`,
     ),
+    optedOutSince: db.prepare(`SELECT count(*) AS n FROM pages WHERE fetched_at >= ? AND opt_out IS NOT NULL`),
     pairsSince: db.prepare(`SELECT count(*) AS n FROM pairs WHERE found_at >= ?`),
     queuedCounts: db.prepare(
       `SELECT (SELECT count(*) FROM pages WHERE status = 'queued') AS pages,

@@ -1,4 +1,6 @@
 import { loadConfig } from '../../config/load.js';
+import { usageError } from '../../errors.js';
+import { checkSeed, readSeedsFile } from '../../stages/crawl/seeds.js';
 import { runCrawl } from '../../stages/crawl/index.js';
 import { formatSummary } from '../../util/format.js';
 import type { CommandDef } from '../command.js';
@@ -11,25 +13,46 @@ export const crawlCommand: CommandDef = {
     y
       .option('seeds', { type: 'string', array: true, describe: 'Seed URLs (pages or sitemaps)' })
       .option('seeds-file', { type: 'string', describe: 'File of seed URLs, one a line, # comments' })
-      .option('max-pages', { type: 'number', describe: 'Stop after this many pages' })
-      .option('max-depth', { type: 'number', describe: 'Follow links at most this deep from a seed' })
+      .option('max-pages', { type: 'number', describe: 'Stop after this many pages (a resumed run counts what it fetched before)' })
+      .option('max-depth', { type: 'number', describe: 'Follow links at most this deep from a seed (default 5)' })
       .option('per-host-concurrency', { type: 'number', describe: 'Requests in flight to one host (default 2)' })
       .option('concurrency', { type: 'number', describe: 'Requests in flight in all (default 32)' })
       .option('recrawl-after', { type: 'number', describe: 'Refetch pages and images older than this, hours (default 168)' })
-      .example('$0 crawl --seeds https://example.com/', 'crawl one site into ./data'),
+      .example('$0 crawl --seeds https://example.com/', 'crawl one site into ./data')
+      .example('$0 crawl --seeds-file seeds.txt --max-pages 1000 --json', 'crawl a list of sites, print the summary as JSON'),
   async run(args, ctx) {
+    const seeds = ((args.seeds as string[] | undefined) ?? []).map((s) => checkSeed(String(s), '--seeds'));
+    if (typeof args.seedsFile === 'string') readSeedsFile(args.seedsFile); // a bad line exits 2 before any work
     const config = loadConfig(args.config, {
       crawl: {
-        seeds: args.seeds,
+        seeds: seeds.length > 0 ? seeds : undefined,
         seedsFile: args.seedsFile,
-        maxPages: args.maxPages,
-        maxDepth: args.maxDepth,
-        perHostConcurrency: args.perHostConcurrency,
-        globalConcurrency: args.concurrency,
-        recrawlAfterHours: args.recrawlAfter,
+        maxPages: intFlag(args, 'maxPages', '--max-pages', 1),
+        maxDepth: intFlag(args, 'maxDepth', '--max-depth', 0),
+        perHostConcurrency: intFlag(args, 'perHostConcurrency', '--per-host-concurrency', 1),
+        globalConcurrency: intFlag(args, 'concurrency', '--concurrency', 1),
+        recrawlAfterHours: numberFlag(args, 'recrawlAfter', '--recrawl-after'),
       },
     });
     const summary = await runCrawl(config.crawl, ctx);
     return { summary: { ...summary }, text: formatSummary('crawl', { ...summary }) };
   },
 };
+
+/** A numeric flag checked here, so the message names the flag the user typed. */
+function intFlag(args: Record<string, unknown>, key: string, flag: string, min: number): number | undefined {
+  const value = numberFlag(args, key, flag);
+  if (value !== undefined && (!Number.isInteger(value) || value < min)) {
+    throw usageError(`${flag}: expected an integer >= ${min}, got \`${String(args[key])}\``);
+  }
+  return value;
+}
+
+function numberFlag(args: Record<string, unknown>, key: string, flag: string): number | undefined {
+  const value = args[key];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
+    throw usageError(`${flag}: expected a number >= 0, got \`${String(value)}\``);
+  }
+  return value;
+}

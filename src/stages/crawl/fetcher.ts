@@ -43,7 +43,7 @@ export interface FetchPolicy {
  * Called before every request after the first one of a fetch (redirect hops and retries): it
  * waits for the host's turn and throws `robots_disallowed`. It returns what releases the turn.
  */
-export type BeforeRequest = (url: string, signal: AbortSignal) => Promise<() => void>;
+export type BeforeRequest = (url: string, ownerUrl: string, signal: AbortSignal) => Promise<() => void>;
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const TRANSIENT_STATUS = new Set([408, 500, 502, 504]);
@@ -76,7 +76,7 @@ export class Fetcher {
     for (let hop = 0; ; hop++) {
       seen.add(url);
       const conditional = hop === 0 ? validators(spec) : {};
-      const release = hop > 0 || isRetry ? await this.beforeRequest(url, signal) : () => undefined;
+      const release = hop > 0 || isRetry ? await this.beforeRequest(url, spec.url, signal) : () => undefined;
       try {
         count();
         const res = await this.http.open(url, { accept: spec.accept, ...conditional }, signal);

@@ -57,6 +57,7 @@ export class HttpClient {
         signal: deadline.signal,
       });
       const body = res.body as unknown as Readable;
+      body.on('error', () => undefined); // errors surface through read(); a dropped body must not throw
       let settled = false;
       const settle = (): void => {
         if (settled) return;
@@ -76,9 +77,9 @@ export class HttpClient {
             settle();
           }
         },
+        // A small rest is read so the connection can be reused; a large one is cut. The deadline still bounds it.
         discard: () => {
-          body.destroy();
-          settle();
+          res.body.dump({ limit: 64 * 1024 }).catch(() => undefined).finally(settle);
         },
       };
     } catch (err) {

@@ -45,6 +45,7 @@ function sharpFailure(err: unknown): FetchFailure {
   const message = err instanceof Error ? err.message : String(err);
   if (/pixel limit/i.test(message)) return new FetchFailure('too_many_pixels', { detail: message });
   if (/unsupported image format/i.test(message)) return new FetchFailure('unsupported_format', { detail: message });
+  if (/corrupt header/i.test(message)) return new FetchFailure('decode_failed', { detail: message });
   if (/premature end|truncated|unexpected end/i.test(message)) return new FetchFailure('truncated', { detail: message });
   return new FetchFailure('decode_failed', { detail: message });
 }

@@ -1,5 +1,15 @@
-import robotsParser from 'robots-parser';
+import robotsParserModule from 'robots-parser';
 import { ROBOTS_AGENT } from './robots-directives.js';
+
+interface RobotsParser {
+  isAllowed(url: string, ua?: string): boolean | undefined;
+  getCrawlDelay(ua?: string): number | undefined;
+  getSitemaps(): string[];
+}
+
+// robots-parser is CommonJS (`module.exports = function`); its typings declare an ES default
+// export, which NodeNext resolution reads as the module object.
+const robotsParser = robotsParserModule as unknown as (url: string, contents: string) => RobotsParser;
 
 /**
  * robots.txt rules of one host (RFC 9309, parsed by robots-parser). The text is kept and a
@@ -44,8 +54,8 @@ const ALLOW_ALL: RobotsRules = { refusal: () => null, crawlDelayMs: null, sitema
 const UNAVAILABLE: RobotsRules = { refusal: () => 'robots_unavailable', crawlDelayMs: null, sitemaps: [] };
 
 function parseRules(host: string, text: string, maxCrawlDelaySeconds: number): RobotsRules {
-  const parsers = new Map<string, ReturnType<typeof robotsParser>>();
-  const parserFor = (origin: string): ReturnType<typeof robotsParser> => {
+  const parsers = new Map<string, RobotsParser>();
+  const parserFor = (origin: string): RobotsParser => {
     let parser = parsers.get(origin);
     if (!parser) {
       parser = robotsParser(`${origin}/robots.txt`, text);

@@ -1,9 +1,9 @@
 import type { ClaimedImage, ClaimedPage } from '../../store/crawl.js';
 import { FetchFailure } from './failure.js';
-import { HostState } from './hosts.js';
+import type { HostState, HostTable } from './hosts.js';
 import { crawlImage } from './image-task.js';
 import { crawlPage } from './page-task.js';
-import { loadRobots } from './robots-task.js';
+import { fetchRobots, useCachedRobots } from './robots-task.js';
 import type { Runtime } from './runtime.js';
 
 /**
@@ -19,7 +19,6 @@ const CLAIM_BATCH = 32;
 type Item = { kind: 'page'; row: ClaimedPage; tries: number } | { kind: 'image'; row: ClaimedImage; tries: number };
 
 export class Scheduler {
-  private readonly hosts = new Map<string, HostState>();
   private readonly active = new Set<string>();
   private inFlight = 0;
   private pageBudget: number;
@@ -33,6 +32,7 @@ export class Scheduler {
 
   constructor(
     private readonly rt: Runtime,
+    private readonly hosts: HostTable,
     pageBudget: number,
     private readonly onProgress: () => void,
   ) {
@@ -62,18 +62,7 @@ export class Scheduler {
   }
 
   private hostState(host: string): HostState {
-    let h = this.hosts.get(host);
-    if (!h) {
-      h = new HostState(host, this.rt.config.perHostConcurrency, this.rt.config.minDelayMs);
-      h.backoffUntil = this.rt.store.getHost(host)?.backoff_until ?? 0;
-      this.hosts.set(host, h);
-    }
-    return h;
-  }
-
-  /** Public for the robots task: a request to `host` from a task holding a slot elsewhere. */
-  host(host: string): HostState {
-    return this.hostState(host);
+    return this.hosts.get(host);
   }
 
   private pump(): void {
@@ -104,11 +93,21 @@ export class Scheduler {
         return Infinity;
       }
       if (!h.robots) {
-        this.putBack(h, item);
-        this.startRobots(h, new URL(item.row.url).protocol, now);
-        return Infinity;
+        const protocol = new URL(item.row.url).protocol;
+        const sitemapHosts = useCachedRobots(this.rt, h, protocol);
+        if (!sitemapHosts) {
+          this.putBack(h, item);
+          this.startRobots(h, protocol, now);
+          return Infinity;
+        }
+        this.activate(sitemapHosts);
+        if (!h.canStart(now)) {
+          this.putBack(h, item);
+          continue;
+        }
       }
-      const refusal = h.robots.refusal(item.row.url);
+      const robots = h.robots!;
+      const refusal = robots.refusal(item.row.url);
       if (refusal !== null) {
         this.recordFailure(item, new FetchFailure(refusal, { attempts: 0 }), 'skipped');
         this.rt.counters.robotsBlocked += 1;
@@ -222,7 +221,7 @@ export class Scheduler {
   /** A bug or a store failure. Store errors stop the run (the disk is full, the file is gone); anything else is recorded. */
   private unexpected(item: Item, err: unknown): void {
     const name = err instanceof Error ? err.name : '';
-    if (name === 'SqliteError' || (err as NodeJS.ErrnoException).code?.startsWith('E')) {
+    if (name === 'SqliteError' || (err instanceof Error && 'syscall' in err)) {
       this.fatal ??= err;
       return;
     }
@@ -231,16 +230,15 @@ export class Scheduler {
   }
 
   private startRobots(h: HostState, protocol: string, now: number): void {
-    h.robotsLoading = true;
     h.begin(now);
     this.inFlight += 1;
-    loadRobots(this.rt, h, protocol, (host) => this.hostState(host))
+    h.robotsLoading = fetchRobots(this.rt, this.hosts, h, protocol)
       .then((sitemapHosts) => this.activate(sitemapHosts))
       .catch((err: unknown) => {
         if (!this.rt.signal.aborted) this.fatal ??= err;
       })
       .finally(() => {
-        h.robotsLoading = false;
+        h.robotsLoading = undefined;
         h.end();
         this.inFlight -= 1;
         this.pump();

@@ -83,7 +83,7 @@ function oneShapeScene(rnd: Random, b: Base): Scene {
   const big = rnd() < 0.5;
   const where = pickOne(rnd, [['on the left', 0.3], ['on the right', 0.7], ['in the middle', 0.5]] as const);
   const shape: Shape = { kind, colour, cx: where[1], cy: 0.5, r: big ? 0.3 : 0.15 };
-  const caption = `${lead(rnd)}a ${big ? 'large' : 'small'} ${colour} ${kind} ${where[0]} of a ${b.background} background`;
+  const caption = `${lead(rnd)}a ${big ? 'large' : 'small'} ${colour} ${kind} ${where[0]} of ${an(b.background)} background`;
   return { ...b, shapes: [shape], caption: capitalise(caption) };
 }
 
@@ -96,7 +96,7 @@ function twoShapesScene(rnd: Random, b: Base): Scene {
     ? [{ kind: k1, colour: c1, cx: 0.5, cy: 0.28, r: 0.16 }, { kind: k2, colour: c2, cx: 0.5, cy: 0.72, r: 0.16 }]
     : [{ kind: k1, colour: c1, cx: 0.28, cy: 0.5, r: 0.18 }, { kind: k2, colour: c2, cx: 0.72, cy: 0.5, r: 0.18 }];
   const rel = vertical ? 'above' : 'to the left of';
-  const caption = `${lead(rnd)}a ${c1} ${k1} ${rel} a ${c2} ${k2} on ${b.background}`;
+  const caption = `${lead(rnd)}${an(c1)} ${k1} ${rel} ${an(c2)} ${k2} on ${b.background}`;
   return { ...b, shapes, caption: capitalise(caption) };
 }
 
@@ -105,7 +105,7 @@ function countScene(rnd: Random, b: Base): Scene {
   const colour = otherColour(rnd, [b.background]);
   const kind = pickOne(rnd, SHAPES);
   const shapes: Shape[] = Array.from({ length: n }, (_, i) => ({ kind, colour, cx: (i + 0.5) / n, cy: 0.5 + (i % 2 ? 0.12 : -0.12), r: 0.45 / n }));
-  const caption = `${lead(rnd)}${COUNT_WORDS[n]} ${colour} ${kind}s in a row on a ${b.background} background`;
+  const caption = `${lead(rnd)}${COUNT_WORDS[n]} ${colour} ${kind}s in a row on ${an(b.background)} background`;
   return { ...b, shapes, caption: capitalise(caption) };
 }
 
@@ -113,8 +113,13 @@ function signScene(rnd: Random, b: Base): Scene {
   const colour = otherColour(rnd, [b.background]);
   const ink = otherColour(rnd, [colour]);
   const word = pickOne(rnd, WORDS);
-  const caption = `${lead(rnd)}a ${colour} sign with the word ${word} in ${ink} letters`;
+  const caption = `${lead(rnd)}${an(colour)} sign with the word ${word} in ${ink} letters`;
   return { ...b, shapes: [], sign: { word, colour, ink }, caption: capitalise(caption) };
+}
+
+/** `an orange`, `a red`. */
+function an(word: string): string {
+  return `${/^[aeiou]/.test(word) ? 'an' : 'a'} ${word}`;
 }
 
 function capitalise(s: string): string {

@@ -20,9 +20,6 @@ export function drawAugment(rng: Rng, cropMinScale: number, flip: boolean): Augm
   return { scale: cropMinScale + (1 - cropMinScale) * rng.next(), x: rng.next(), y: rng.next(), flip: flip && rng.next() < 0.5 };
 }
 
-// Images here are small; one libvips thread per image leaves cores to the training step.
-sharp.concurrency(1);
-
 /** RGB bytes, row-major, size×size×3; null when the image does not decode. */
 export async function decodeImage(bytes: Buffer, size: number, augment?: Augment): Promise<Uint8Array | null> {
   try {

@@ -7,8 +7,10 @@
  * but their gradients are plain matMuls, which every backend has and runs fast.
  *
  * No batch norm: its running statistics would make training and eval differ, and it would
- * triple the ops per block. Instead residual branches start small (their projection is
- * initialised at a tenth of the usual scale, after SkipInit), which keeps deep stacks trainable.
+ * triple the ops per block. Instead every layer is initialised for unit-variance outputs given
+ * what feeds it (swish passes on about 0.355 of its input's second moment, a squeeze-excite gate
+ * about 0.25), as batch norm would leave them at step 0; and residual branches start small
+ * (a tenth of the usual scale, after SkipInit), which keeps deep stacks trainable.
  */
 import { tf } from './backend.js';
 import { addDense, dense, swish } from './layers.js';
@@ -16,25 +18,36 @@ import type { Params } from './params.js';
 import type { BlockSpec, ImageTowerSpec } from './presets.js';
 
 const RESIDUAL_INIT_SCALE = 0.1;
+/** E[swish(z)²] for z ~ N(0, 1). */
+const SWISH_MOMENT = 0.355;
+/** E[σ(z)²] for a gate near σ(0): the squeeze-excite multiplier's second moment at init. */
+const GATE_MOMENT = 0.25;
+/** Inputs are uniform in [-1, 1]: second moment 1/3. */
+const INPUT_MOMENT = 1 / 3;
+
+/** Standard deviation giving unit-variance outputs from fanIn inputs of the given second moment. */
+function unitStd(fanIn: number, inputMoment = 1): number {
+  return Math.sqrt(1 / (fanIn * inputMoment));
+}
 
 export function addImageTower(params: Params, spec: ImageTowerSpec): void {
-  params.add('image/stem/kernel', [3, 3, 3, spec.stem], { kind: 'he', fanIn: 27 });
+  params.add('image/stem/kernel', [3, 3, 3, spec.stem], { kind: 'normal', std: unitStd(27, INPUT_MOMENT) });
   params.add('image/stem/bias', [spec.stem], { kind: 'constant', value: 0 });
   spec.blocks.forEach((block, i) => addBlock(params, `image/block${i}`, block, spec.seRatio));
   const last = spec.blocks[spec.blocks.length - 1]?.output ?? spec.stem;
-  addDense(params, 'image/head', last, spec.head);
+  addDense(params, 'image/head', last, spec.head, unitStd(last));
 }
 
 function addBlock(params: Params, name: string, b: BlockSpec, seRatio: number): void {
   const mid = b.input * b.expand;
-  if (b.expand !== 1) addDense(params, `${name}/expand`, b.input, mid);
-  params.add(`${name}/depthwise/kernel`, [b.kernel, b.kernel, mid, 1], { kind: 'he', fanIn: b.kernel * b.kernel });
+  if (b.expand !== 1) addDense(params, `${name}/expand`, b.input, mid, unitStd(b.input));
+  params.add(`${name}/depthwise/kernel`, [b.kernel, b.kernel, mid, 1], { kind: 'normal', std: unitStd(b.kernel * b.kernel, SWISH_MOMENT) });
   params.add(`${name}/depthwise/bias`, [mid], { kind: 'constant', value: 0 });
   const squeezed = Math.max(1, Math.floor(b.input * seRatio));
-  addDense(params, `${name}/se/reduce`, mid, squeezed);
-  addDense(params, `${name}/se/expand`, squeezed, mid, Math.sqrt(1 / squeezed));
+  addDense(params, `${name}/se/reduce`, mid, squeezed, unitStd(mid, SWISH_MOMENT));
+  addDense(params, `${name}/se/expand`, squeezed, mid, unitStd(squeezed, SWISH_MOMENT));
   const residual = b.stride === 1 && b.input === b.output;
-  addDense(params, `${name}/project`, mid, b.output, Math.sqrt(1 / mid) * (residual ? RESIDUAL_INIT_SCALE : 1));
+  addDense(params, `${name}/project`, mid, b.output, unitStd(mid, SWISH_MOMENT * GATE_MOMENT) * (residual ? RESIDUAL_INIT_SCALE : 1));
 }
 
 /** [batch, res, res, 3] in [-1, 1] → [batch, head] pooled features. */

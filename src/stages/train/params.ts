@@ -36,7 +36,8 @@ export class Params {
       const std = (init.kind === 'he' ? Math.sqrt(2 / init.fanIn) : init.std) / TRUNCATED_STD;
       for (let i = 0; i < size; i++) values[i] = truncatedNormal(this.rng) * std;
     }
-    const v = tf.variable(tf.tensor(values, shape), true, name);
+    // tf names variables itself: names are global to the engine, and two models may coexist.
+    const v = tf.variable(tf.tensor(values, shape), true);
     this.vars.set(name, v);
     this.specs.push({ name, shape, decay: options.decay ?? shape.length > 1, lrScale: options.lrScale ?? 1 });
     return v;

@@ -4,6 +4,16 @@
  * Contract with shard: a sample to write is a row of `decisions` with kept = 1. Identical pairs
  * (same image sha256, same normalised alt) are one candidate sample: only its source pair (the
  * first page found) can be kept; the other copies get reason 'duplicate'.
+ *
+ * The filter stage's reading of that contract:
+ * - "same normalised alt" compares `pairs.alt_key` (the lower-cased counting key), the key every
+ *   count uses, so case variants of one caption on one image are one sample; the source is the
+ *   pair recorded first (lowest `pairs.id`: the crawl inserts pairs as it finds them).
+ * - Every pair gets a row. Pairs whose image is not fetched and probed (images.status <> 'ok')
+ *   are outside the raw dataset: kept = 0, reason 'image_failed' (or 'image_pending' while the
+ *   image is still queued).
+ * - A row is rewritten only when kept / reason / reasons change, so `run_id` is the run that last
+ *   changed the decision, and re-running with the same config and data writes nothing.
  */
 export const FILTER_SCHEMA = `
 CREATE TABLE filter_runs (
@@ -23,4 +33,12 @@ CREATE TABLE decisions (
   reasons         TEXT                    -- every failing filter, comma-separated (NULL when kept)
 );
 CREATE INDEX decisions_kept ON decisions(kept, pair_id);
+
+-- Perceptual hashes of evaluation images by file, so an unchanged eval set is hashed once.
+CREATE TABLE eval_hashes (
+  path            TEXT PRIMARY KEY,       -- absolute
+  bytes           INTEGER NOT NULL,
+  mtime_ms        INTEGER NOT NULL,
+  phash           TEXT                    -- 16 hex digits; NULL: not a decodable image
+);
 `;

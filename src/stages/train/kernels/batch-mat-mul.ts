@@ -57,7 +57,7 @@ function plain(c: Composer, x: Operand): TensorInfo {
 }
 
 function gemm(c: Composer, a: TensorInfo, b: TensorInfo): TensorInfo {
-  return c.run(tf.BatchMatMul, { a, b }, { transposeA: false, transposeB: false });
+  return c.runOriginal(tf.BatchMatMul, { a, b }, { transposeA: false, transposeB: false });
 }
 
 /** One right-hand matrix for every left one: stack the left rows into one GEMM. */

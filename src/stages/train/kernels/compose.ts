@@ -35,8 +35,17 @@ export class Composer {
     readonly backendName: string,
   ) {}
 
+  /** Runs the kernel registered now (ours where we replaced one). */
   run(kernelName: string, inputs: Record<string, TensorInfo>, attrs: Attrs = {}): TensorInfo {
-    const config = originalKernel(kernelName, this.backendName);
+    return this.call(tf.getKernel(kernelName, this.backendName), kernelName, inputs, attrs);
+  }
+
+  /** Runs the backend's own kernel (a replacement calling the kernel it replaces). */
+  runOriginal(kernelName: string, inputs: Record<string, TensorInfo>, attrs: Attrs = {}): TensorInfo {
+    return this.call(originalKernel(kernelName, this.backendName), kernelName, inputs, attrs);
+  }
+
+  private call(config: tf.KernelConfig | undefined, kernelName: string, inputs: Record<string, TensorInfo>, attrs: Attrs): TensorInfo {
     if (config === undefined) throw new Error(`kernel ${kernelName} is not registered for ${this.backendName}`);
     const out = config.kernelFunc({ inputs, backend: this.backend, attrs: attrs as tf.NamedAttrMap });
     const info = (Array.isArray(out) ? out[0] : out) as TensorInfo;

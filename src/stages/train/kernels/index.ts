@@ -14,7 +14,9 @@ import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input.js';
 import { depthwiseBackpropFilterConfig } from './depthwise-backprop-filter.js';
 import { depthwiseBackpropInputConfig } from './depthwise-backprop-input.js';
+import { reductionConfig } from './reductions.js';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
+import { wasmIdentityConfig, wasmSliceConfig, wasmSplitVConfig } from './wasm-copies.js';
 
 export { originalKernel } from './compose.js';
 
@@ -27,11 +29,16 @@ const KERNELS: Record<string, ConfigFactory> = {
   [tf.DepthwiseConv2dNativeBackpropInput]: depthwiseBackpropInputConfig,
   [tf.UnsortedSegmentSum]: unsortedSegmentSumConfig,
   [tf.BatchMatMul]: batchMatMulConfig,
+  [tf.Sum]: (backendName) => reductionConfig('Sum', backendName),
+  [tf.Mean]: (backendName) => reductionConfig('Mean', backendName),
 };
+
+/** wasm's own kernels without their extra copies (see wasm-copies.ts); wasm only. */
+const WASM_ONLY: tf.KernelConfig[] = [wasmIdentityConfig, wasmSliceConfig, wasmSplitVConfig];
 
 /** Which compositions each backend gets. */
 export const KERNELS_BY_BACKEND: Record<string, readonly string[]> = {
-  wasm: Object.keys(KERNELS),
+  wasm: [...Object.keys(KERNELS), ...WASM_ONLY.map((k) => k.kernelName)],
   cpu: [tf.Conv2DBackpropFilter],
 };
 
@@ -40,7 +47,10 @@ const registered = new Set<string>();
 /** Registers the compositions for `backendName` (once per process); returns their names. */
 export function registerTrainKernels(backendName: string): string[] {
   const names = KERNELS_BY_BACKEND[backendName] ?? [];
-  for (const name of names) registerKernel(KERNELS[name]!(backendName));
+  for (const name of names) {
+    const factory = KERNELS[name];
+    registerKernel(factory ? factory(backendName) : WASM_ONLY.find((k) => k.kernelName === name)!);
+  }
   return [...names];
 }
 

@@ -1,0 +1,107 @@
+import sharp from 'sharp';
+import { bitmapText, bitmapTextWidth } from './font.js';
+import { seededRandom } from './random.js';
+import { COLOURS, type Scene, type Shape } from './scenes.js';
+
+/**
+ * The demo site's image bytes, drawn as SVG and rendered with sharp: scene "photos" (with
+ * gradient light and pixel noise so they compress like photos), and the web's usual noise:
+ * a logo, icons, spacer GIFs, ad banners, "read more" thumbnails, a truncated JPEG.
+ */
+
+export async function renderScene(scene: Scene, width = scene.width): Promise<Buffer> {
+  const { height } = scene;
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${scene.width}" height="${height}">
+    <defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1">
+      <stop offset="0" stop-color="${COLOURS[scene.background]}" stop-opacity="0.75"/>
+      <stop offset="1" stop-color="${COLOURS[scene.background]}"/></linearGradient></defs>
+    <rect width="100%" height="100%" fill="#000"/><rect width="100%" height="100%" fill="url(#g)"/>
+    ${scene.shapes.map((s) => shapeSvg(s, scene.width, height)).join('')}
+    ${scene.sign ? signSvg(scene, height) : ''}</svg>`;
+  const { data, info } = await sharp(Buffer.from(svg)).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  addNoise(data, scene.noiseSeed, 14);
+  const image = sharp(data, { raw: { width: info.width, height: info.height, channels: 3 } });
+  if (width !== scene.width) image.resize({ width });
+  return image.jpeg({ quality: 85 }).toBuffer();
+}
+
+function shapeSvg(s: Shape, w: number, h: number): string {
+  const unit = Math.min(w, h);
+  const cx = s.cx * w;
+  const cy = s.cy * h;
+  const r = s.r * unit;
+  const fill = COLOURS[s.colour];
+  const shadow = (body: string): string => `<g transform="translate(${r * 0.12},${r * 0.12})" opacity="0.35">${body.replace(/fill="[^"]*"/, 'fill="#000"')}</g>${body}`;
+  switch (s.kind) {
+    case 'circle':
+      return shadow(`<circle cx="${cx}" cy="${cy}" r="${r}" fill="${fill}"/>`);
+    case 'square':
+      return shadow(`<rect x="${cx - r}" y="${cy - r}" width="${2 * r}" height="${2 * r}" fill="${fill}"/>`);
+    case 'triangle':
+      return shadow(`<polygon points="${cx},${cy - r} ${cx + r},${cy + r * 0.8} ${cx - r},${cy + r * 0.8}" fill="${fill}"/>`);
+    case 'diamond':
+      return shadow(`<polygon points="${cx},${cy - r} ${cx + r * 0.7},${cy} ${cx},${cy + r} ${cx - r * 0.7},${cy}" fill="${fill}"/>`);
+    case 'star': {
+      const pts = Array.from({ length: 10 }, (_, i) => {
+        const a = -Math.PI / 2 + (i * Math.PI) / 5;
+        const rr = i % 2 === 0 ? r : r * 0.45;
+        return `${(cx + rr * Math.cos(a)).toFixed(1)},${(cy + rr * Math.sin(a)).toFixed(1)}`;
+      });
+      return shadow(`<polygon points="${pts.join(' ')}" fill="${fill}"/>`);
+    }
+  }
+}
+
+function signSvg(scene: Scene, h: number): string {
+  const sign = scene.sign!;
+  const w = scene.width;
+  const cell = Math.max(3, Math.floor((w * 0.7) / (sign.word.length * 6)));
+  const tw = bitmapTextWidth(sign.word, cell);
+  const th = 7 * cell;
+  const x = Math.round((w - tw) / 2);
+  const y = Math.round((h - th) / 2);
+  const pad = cell * 3;
+  return `<rect x="${x - pad + cell}" y="${y - pad + cell}" width="${tw + 2 * pad}" height="${th + 2 * pad}" rx="${cell}" fill="#000" opacity="0.35"/>
+    <rect x="${x - pad}" y="${y - pad}" width="${tw + 2 * pad}" height="${th + 2 * pad}" rx="${cell}" fill="${COLOURS[sign.colour]}"/>
+    ${bitmapText(sign.word, x, y, cell, COLOURS[sign.ink])}`;
+}
+
+/** Luminance noise from a seeded PRNG: deterministic, and it makes the JPEGs photo-sized. */
+function addNoise(data: Buffer, seed: number, amplitude: number): void {
+  const rnd = seededRandom(seed);
+  for (let i = 0; i < data.length; i += 3) {
+    const n = Math.round((rnd() - 0.5) * 2 * amplitude);
+    data[i] = clamp(data[i]! + n);
+    data[i + 1] = clamp(data[i + 1]! + n);
+    data[i + 2] = clamp(data[i + 2]! + n);
+  }
+}
+
+function clamp(v: number): number {
+  return v < 0 ? 0 : v > 255 ? 255 : v;
+}
+
+/** A flat picture with a word on it: logos, banners, buttons, icons. */
+export async function renderLabel(opts: { width: number; height: number; background: string; ink: string; text: string; format: 'png' | 'jpeg' }): Promise<Buffer> {
+  const cell = Math.max(1, Math.min(Math.floor((opts.height * 0.6) / 7), Math.floor((opts.width * 0.85) / Math.max(1, opts.text.length * 6))));
+  const tw = bitmapTextWidth(opts.text, cell);
+  const x = Math.round((opts.width - tw) / 2);
+  const y = Math.round((opts.height - 7 * cell) / 2);
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${opts.width}" height="${opts.height}">
+    <rect width="100%" height="100%" fill="${opts.background}"/>${opts.text ? bitmapText(opts.text, x, y, cell, opts.ink) : ''}</svg>`;
+  const image = sharp(Buffer.from(svg));
+  return opts.format === 'png' ? image.png().toBuffer() : image.flatten().jpeg({ quality: 80 }).toBuffer();
+}
+
+/** A 1×1 GIF (spacers, lazy-load placeholders); transparent when `transparent`. */
+export async function renderPixelGif(transparent: boolean): Promise<Buffer> {
+  return sharp({ create: { width: 1, height: 1, channels: 4, background: { r: 255, g: 255, b: 255, alpha: transparent ? 0 : 1 } } })
+    .gif()
+    .toBuffer();
+}
+
+/** The first part of a JPEG: its header probes fine, its pixels do not decode. */
+export async function renderTruncatedJpeg(scene: Scene): Promise<Buffer> {
+  const full = await renderScene(scene);
+  return full.subarray(0, Math.floor(full.length / 3));
+}

@@ -1,0 +1,169 @@
+/**
+ * filter: the crawl's pairs → a decision (kept, or the first failing filter, plus every failing
+ * one) for every pair, and a filter_runs record.
+ *
+ * In: pages, images, blobs and pairs in the store (the raw dataset is every pair whose image is
+ * 'ok'), the `filter` config, optionally eval images. Out: `decisions` rows (the shard stage
+ * writes kept = 1), blobs.phash when eval dedup runs, a FilterSummary.
+ *
+ * How: the counts ALIGN's rules need (images per alt, alts per image, token ranks) are SQL temp
+ * tables over the raw dataset; each filter of filters/ is a SQL condition or a JS predicate over
+ * a pair row, and one INSERT ... SELECT evaluates them all. Only the rare-token frequencies are
+ * counted in JS (token-ranks.ts), streamed and in bounded memory.
+ *
+ * May import: store, util, errors, config, and filters/ (the registry and the API).
+ */
+import type { FilterTools, Pair } from '../../../filters/api.js';
+import type { FilterConfig } from '../../config/filter.js';
+import { AlignError } from '../../errors.js';
+import { openStore } from '../../store/db.js';
+import { FilterStore, PAIR_COLUMNS, type DecisionStep, type JsStep, type SqlStep } from '../../store/filter.js';
+import type { StageContext } from '../../util/context.js';
+import { stableHash, stableStringify } from '../../util/hash.js';
+import { emptyHashCounts, hashEvalImages, hashStoredImages, type HashCounts } from './image-hashes.js';
+import { camelToSnake, loadFilters, snakeToCamel, type LoadedFilter } from './load-filters.js';
+import { computeTokenRanks, type TokenRankResult } from './token-ranks.js';
+
+export interface FilterRunOptions {
+  /** Where relative `filter.custom` module paths resolve: the config file's folder. @default process.cwd() */
+  baseDir?: string;
+  /** Distinct tokens counted in memory at once before the rare-token count splits into more sweeps. @default 2000000 */
+  maxTokensInMemory?: number;
+}
+
+export interface FilterCounts {
+  active: boolean;
+  /** Pairs whose first failing filter this is. */
+  first: number;
+  /** Pairs failing it, whatever else they fail. */
+  any: number;
+}
+
+export interface FilterSummary {
+  runId: number;
+  configHash: string;
+  /** Every pair in the store. */
+  pairs: number;
+  /** Pairs whose image was fetched and probed: the raw dataset the counts are over. */
+  rawPairs: number;
+  /** Distinct images (sha256) of the raw dataset. */
+  images: number;
+  /** Distinct (image, alt) samples of the raw dataset: what could be kept at most. */
+  samples: number;
+  kept: number;
+  rejected: number;
+  /** Copies of a sample found on a later page. */
+  duplicates: number;
+  /** Pairs outside the raw dataset: image failed or still queued. */
+  imageNotOk: number;
+  /** Decisions inserted or changed by this run (0 when nothing changed). */
+  changed: number;
+  filters: Record<string, FilterCounts>;
+  tokens: TokenRankResult | null;
+  hashes: HashCounts;
+  seconds: number;
+}
+
+export async function runFilter(config: FilterConfig, ctx: StageContext, options: FilterRunOptions = {}): Promise<FilterSummary> {
+  const startedAt = Date.now();
+  const filters = await loadFilters(config, options.baseDir ?? process.cwd());
+  const db = openStore(ctx.dataDir);
+  try {
+    const store = new FilterStore(db);
+    const hashes = emptyHashCounts();
+    const step = (name: string): void => {
+      if (ctx.signal.aborted) throw ctx.signal.reason;
+      ctx.log.progress('filter', { step: name }, true);
+    };
+    store.createCountTables();
+    const conditions = new Map(filters.map((f) => [f, conditionOf(f, store)]));
+    const facts = store.fillCounts(step);
+    const tools = makeTools(store, hashes, ctx);
+    const activeFilters = filters.filter((f) => f.filter.active?.(f.options, facts) ?? true);
+    const steps: DecisionStep[] = [];
+    for (const f of activeFilters) {
+      const state = f.filter.prepare ? await f.filter.prepare(f.options, tools) : undefined;
+      steps.push(conditions.get(f) ?? predicateOf(f, state));
+    }
+    let tokens: TokenRankResult | null = null;
+    if (store.columnsUsed(steps).has('token_rank')) {
+      step('token ranks');
+      tokens = computeTokenRanks(store, options.maxTokensInMemory);
+    }
+    step('decisions');
+    const runId = store.startRun(stableHash(config), stableStringify(config), Date.now());
+    const changed = store.writeDecisions(runId, steps);
+    const counts = store.countDecisions();
+    const summary: FilterSummary = {
+      runId,
+      configHash: stableHash(config),
+      pairs: counts.pairs,
+      rawPairs: facts.pairs,
+      images: facts.images,
+      samples: facts.samples,
+      kept: counts.kept,
+      rejected: counts.pairs - counts.kept,
+      duplicates: counts.first.duplicate ?? 0,
+      imageNotOk: (counts.first.image_failed ?? 0) + (counts.first.image_pending ?? 0),
+      changed,
+      filters: Object.fromEntries(
+        filters.map((f) => [f.filter.name, { active: activeFilters.includes(f), first: counts.first[f.filter.name] ?? 0, any: counts.any[f.filter.name] ?? 0 }]),
+      ),
+      tokens,
+      hashes,
+      seconds: (Date.now() - startedAt) / 1000,
+    };
+    store.finishRun(runId, summary, Date.now());
+    ctx.log.clearProgress();
+    return summary;
+  } finally {
+    db.close();
+  }
+}
+
+function makeTools(store: FilterStore, counts: HashCounts, ctx: StageContext): FilterTools {
+  return {
+    hashImageFiles: (paths) => hashEvalImages(store, paths, counts, ctx),
+    hashStoredImages: () => hashStoredImages(store, counts, ctx),
+    log: { info: (m) => ctx.log.info(m), warn: (m) => ctx.log.warn(m) },
+  };
+}
+
+const ALL_FIELDS = Object.keys(PAIR_COLUMNS).map(snakeToCamel) as (keyof Pair)[];
+
+/** A `where` filter's SQL step, checked to compile (a config error if not); undefined for a `keep` filter. */
+function conditionOf(f: LoadedFilter, store: FilterStore): SqlStep | undefined {
+  if (!f.filter.where) return undefined;
+  const cond = f.filter.where(f.options);
+  const step = typeof cond === 'string' ? { name: f.filter.name, sql: cond, params: {} } : { name: f.filter.name, sql: cond.sql, params: cond.params ?? {} };
+  try {
+    store.checkStep(step);
+  } catch (err) {
+    throw new AlignError('E_CONFIG', `\`${f.configPath}\`: the SQL of filter \`${f.filter.name}\` does not compile: ${(err as Error).message}`, {
+      hint: 'a condition may use the snake_case columns of the Pair fields in filters/api.ts and :name parameters',
+    });
+  }
+  return step;
+}
+
+/** A `keep` filter as a JS step over the columns of its fields. */
+function predicateOf(f: LoadedFilter, state: unknown): JsStep {
+  const { filter, options } = f;
+  const keep = filter.keep!;
+  const fields = filter.fields ?? ALL_FIELDS;
+  return {
+    name: filter.name,
+    columns: fields.map(camelToSnake),
+    keep: (values) => {
+      const pair = {} as Record<string, unknown>;
+      fields.forEach((field, i) => (pair[field] = values[i]));
+      try {
+        return keep(pair as unknown as Pair, options, state);
+      } catch (err) {
+        throw new AlignError('E_RUNTIME', `filter \`${filter.name}\` failed on pair ${String(pair.pairId ?? '?')}: ${(err as Error).message}`, {
+          hint: `fix the filter module, or take it out of ${f.configPath}`,
+        });
+      }
+    },
+  };
+}

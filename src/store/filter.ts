@@ -1,0 +1,313 @@
+import type { Statement } from 'better-sqlite3';
+import type { Db } from './db.js';
+
+/**
+ * The filter stage's SQL. The counts are temp tables built with set-based SQL (never a whole table
+ * in JS memory); the decisions are one INSERT ... SELECT over them that evaluates every filter.
+ *
+ * Temp tables (per connection, on disk):
+ *   f_alts        alt_id ↔ alt_key (ids in key order)
+ *   f_images      ok image URL → blob (the rowid of its sha256 in blobs)
+ *   f_pairs       the raw dataset: one row per pair whose image is ok, with its alt and blob ids
+ *   f_samples     one row per (alt, blob): the candidate sample, its source pair and pair count
+ *   f_alt_counts  distinct images and pairs per alt;  f_blob_counts  distinct alts per blob
+ *   f_alt_ranks   the rare-token rank of each alt (filled by the stage only when a filter reads it)
+ */
+
+export type SqlValue = number | string | bigint | null;
+
+/** A filter condition in SQL: true keeps the pair. Column names are those of PAIR_COLUMNS. */
+export interface SqlStep {
+  name: string;
+  sql: string;
+  params: Record<string, SqlValue>;
+}
+
+/** A filter predicate in JS, run as a SQLite function over the named columns. */
+export interface JsStep {
+  name: string;
+  columns: readonly string[];
+  keep: (values: unknown[]) => boolean;
+}
+
+export type DecisionStep = SqlStep | JsStep;
+
+type Join = 'p' | 'i' | 'b' | 'g' | 'ac' | 'bc' | 'ar';
+
+/** Every column a filter may read, as the SQL that computes it and the join it needs. */
+export const PAIR_COLUMNS: Readonly<Record<string, readonly [expr: string, join: Join | null]>> = {
+  pair_id: ['f.pair_id', null],
+  page_id: ['p.page_id', 'p'],
+  image_id: ['p.image_id', 'p'],
+  alt_raw: ['p.alt_raw', 'p'],
+  alt_norm: ['p.alt_norm', 'p'],
+  alt_key: ['p.alt_key', 'p'],
+  word_count: ['p.word_count', 'p'],
+  sha256: ['b.sha256', 'b'],
+  width: ['b.width', 'b'],
+  height: ['b.height', 'b'],
+  format: ['b.format', 'b'],
+  bytes: ['b.bytes', 'b'],
+  phash: ['b.phash', 'b'],
+  image_url: ['i.url', 'i'],
+  image_host: ['i.host', 'i'],
+  image_opt_out: ['i.opt_out', 'i'],
+  page_url: ['coalesce(g.final_url, g.url)', 'g'],
+  page_host: ['g.host', 'g'],
+  page_opt_out: ['g.opt_out', 'g'],
+  images_per_alt: ['ac.images', 'ac'],
+  alts_per_image: ['bc.alts', 'bc'],
+  token_rank: ['coalesce(ar.token_rank, 0)', 'ar'],
+};
+
+/** In dependency order: i and g hang off p. */
+const JOINS: readonly [Join, string][] = [
+  ['p', 'JOIN pairs p ON p.id = f.pair_id'],
+  ['i', 'JOIN images i ON i.id = p.image_id'],
+  ['b', 'JOIN blobs b ON b.rowid = f.blob_id'],
+  ['g', 'JOIN pages g ON g.id = p.page_id'],
+  ['ac', 'JOIN temp.f_alt_counts ac ON ac.alt_id = f.alt_id'],
+  ['bc', 'JOIN temp.f_blob_counts bc ON bc.blob_id = f.blob_id'],
+  ['ar', 'LEFT JOIN temp.f_alt_ranks ar ON ar.alt_id = f.alt_id'],
+];
+
+const COUNT_TABLES = `
+DROP TABLE IF EXISTS temp.f_alts; DROP TABLE IF EXISTS temp.f_images; DROP TABLE IF EXISTS temp.f_pairs;
+DROP TABLE IF EXISTS temp.f_samples; DROP TABLE IF EXISTS temp.f_alt_counts; DROP TABLE IF EXISTS temp.f_blob_counts;
+DROP TABLE IF EXISTS temp.f_alt_ranks;
+CREATE TEMP TABLE f_alts (alt_id INTEGER PRIMARY KEY, alt_key TEXT NOT NULL UNIQUE);
+CREATE TEMP TABLE f_images (image_id INTEGER PRIMARY KEY, blob_id INTEGER NOT NULL);
+CREATE TEMP TABLE f_pairs (pair_id INTEGER PRIMARY KEY, alt_id INTEGER NOT NULL, blob_id INTEGER NOT NULL);
+CREATE TEMP TABLE f_samples (alt_id INTEGER NOT NULL, blob_id INTEGER NOT NULL, source_pair INTEGER NOT NULL,
+  pairs INTEGER NOT NULL, PRIMARY KEY (alt_id, blob_id)) WITHOUT ROWID;
+CREATE TEMP TABLE f_alt_counts (alt_id INTEGER PRIMARY KEY, images INTEGER NOT NULL, pairs INTEGER NOT NULL);
+CREATE TEMP TABLE f_blob_counts (blob_id INTEGER PRIMARY KEY, alts INTEGER NOT NULL);
+CREATE TEMP TABLE f_alt_ranks (alt_id INTEGER PRIMARY KEY, token_rank INTEGER NOT NULL);
+`;
+
+/** The count steps, in order; each is one set-based statement. */
+const COUNT_STEPS: readonly [string, string][] = [
+  // DISTINCT over the pairs_alt_key index, inserted in key order: no sort, sequential inserts.
+  ['alts', 'INSERT INTO f_alts (alt_key) SELECT DISTINCT alt_key FROM pairs ORDER BY alt_key'],
+  ['images', `INSERT INTO f_images SELECT i.id, b.rowid FROM images i JOIN blobs b ON b.sha256 = i.sha256 WHERE i.status = 'ok'`],
+  ['pairs', `INSERT INTO f_pairs SELECT p.id, a.alt_id, m.blob_id FROM pairs p
+     JOIN f_images m ON m.image_id = p.image_id JOIN f_alts a ON a.alt_key = p.alt_key ORDER BY p.id`],
+  ['samples', `INSERT INTO f_samples SELECT alt_id, blob_id, min(pair_id), count(*) FROM f_pairs
+     GROUP BY alt_id, blob_id ORDER BY alt_id, blob_id`],
+  ['images per alt', `INSERT INTO f_alt_counts SELECT alt_id, count(*), sum(pairs) FROM f_samples GROUP BY alt_id ORDER BY alt_id`],
+  ['alts per image', 'INSERT INTO f_blob_counts SELECT blob_id, count(*) FROM f_samples GROUP BY blob_id ORDER BY blob_id'],
+];
+
+const UPSERT_TAIL = `
+  ON CONFLICT (pair_id) DO UPDATE SET run_id = excluded.run_id, kept = excluded.kept, reason = excluded.reason,
+    reasons = excluded.reasons
+  WHERE decisions.kept IS NOT excluded.kept OR decisions.reason IS NOT excluded.reason
+    OR decisions.reasons IS NOT excluded.reasons`;
+
+export interface RawFacts {
+  pairs: number;
+  images: number;
+  samples: number;
+  maxDistinctTokens: number;
+}
+
+export interface DecisionCounts {
+  pairs: number;
+  kept: number;
+  /** Pairs by first failing filter (or 'duplicate', 'image_failed', 'image_pending'). */
+  first: Record<string, number>;
+  /** Pairs failing each filter, whatever else they fail. */
+  any: Record<string, number>;
+}
+
+export class FilterStore {
+  readonly db: Db;
+  private readonly stmts: Record<string, Statement>;
+
+  constructor(db: Db) {
+    this.db = db;
+    // Temp tables spill to disk; caches bounded so a big store runs in a few hundred MB.
+    db.pragma('temp_store = FILE');
+    db.pragma('cache_size = -65536');
+    db.pragma('temp.cache_size = -65536');
+    this.stmts = {
+      insertRun: db.prepare('INSERT INTO filter_runs (config_hash, config, started_at) VALUES (?, ?, ?)'),
+      finishRun: db.prepare('UPDATE filter_runs SET finished_at = ?, counts = ? WHERE id = ?'),
+      blobsWithoutPhash: db.prepare('SELECT rowid AS id, sha256 FROM blobs WHERE phash IS NULL AND rowid > ? ORDER BY rowid LIMIT ?'),
+      setPhash: db.prepare('UPDATE blobs SET phash = ? WHERE sha256 = ?'),
+      getEvalHash: db.prepare('SELECT bytes, mtime_ms AS mtimeMs, phash FROM eval_hashes WHERE path = ?'),
+      putEvalHash: db.prepare('INSERT OR REPLACE INTO eval_hashes (path, bytes, mtime_ms, phash) VALUES (?, ?, ?, ?)'),
+      byReason: db.prepare('SELECT reason, count(*) AS n FROM decisions GROUP BY reason'),
+      byReasons: db.prepare('SELECT reasons, count(*) AS n FROM decisions WHERE reasons IS NOT NULL GROUP BY reasons'),
+    };
+  }
+
+  /** Creates the (empty) count tables, so that filter conditions can be compiled before any work. */
+  createCountTables(): void {
+    this.db.exec(COUNT_TABLES);
+  }
+
+  /** Fills the count tables over the raw dataset; `onStep` hears each step's name before it runs. */
+  fillCounts(onStep: (step: string) => void = () => {}): RawFacts {
+    for (const [name, sql] of COUNT_STEPS) {
+      onStep(name);
+      this.db.prepare(sql).run();
+    }
+    const one = (sql: string): number => (this.db.prepare(sql).pluck().get() as number | null) ?? 0;
+    return {
+      pairs: one('SELECT count(*) FROM f_pairs'),
+      images: one('SELECT count(*) FROM f_blob_counts'),
+      samples: one('SELECT count(*) FROM f_samples'),
+      // A text of w words has w unigrams and w - 1 bigrams: summed over distinct alts, a bound.
+      maxDistinctTokens: one(`SELECT sum(2 * (length(a.alt_key) - length(replace(a.alt_key, ' ', ''))) + 1)
+        FROM f_alt_counts c JOIN f_alts a ON a.alt_id = c.alt_id`),
+    };
+  }
+
+  /** The largest alt id (ids are dense from 1). */
+  maxAltId(): number {
+    return (this.db.prepare('SELECT max(alt_id) FROM f_alts').pluck().get() as number | null) ?? 0;
+  }
+
+  /** Streams [alt_id, alt_key, pairs] for every alt of the raw dataset. Write nothing while it is open. */
+  iterateAlts(): IterableIterator<[number, string, number]> {
+    return this.db
+      .prepare('SELECT a.alt_id, a.alt_key, c.pairs FROM f_alt_counts c JOIN f_alts a ON a.alt_id = c.alt_id')
+      .raw()
+      .iterate() as IterableIterator<[number, string, number]>;
+  }
+
+  /** Stores alt ranks, in batches of one transaction each. */
+  writeTokenRanks(ranks: Iterable<[altId: number, rank: number]>, batchSize = 50_000): void {
+    const insert = this.db.prepare('INSERT OR REPLACE INTO f_alt_ranks (alt_id, token_rank) VALUES (?, ?)');
+    const flush = this.db.transaction((rows: [number, number][]) => {
+      for (const [id, rank] of rows) insert.run(id, rank);
+    });
+    let batch: [number, number][] = [];
+    for (const row of ranks) {
+      batch.push(row);
+      if (batch.length >= batchSize) {
+        flush(batch);
+        batch = [];
+      }
+    }
+    flush(batch);
+  }
+
+  startRun(configHash: string, configJson: string, now: number): number {
+    return Number(this.stmts.insertRun!.run(configHash, configJson, now).lastInsertRowid);
+  }
+
+  finishRun(runId: number, counts: unknown, now: number): void {
+    this.stmts.finishRun!.run(now, JSON.stringify(counts), runId);
+  }
+
+  /** The columns (of PAIR_COLUMNS) that these steps read. */
+  columnsUsed(steps: readonly DecisionStep[]): Set<string> {
+    const used = new Set<string>();
+    for (const step of steps) {
+      if ('columns' in step) step.columns.forEach((c) => used.add(c));
+      else for (const c of Object.keys(PAIR_COLUMNS)) if (new RegExp(`\\b${c}\\b`).test(step.sql)) used.add(c);
+    }
+    return used;
+  }
+
+  /** Checks that a step's SQL compiles against the pair columns; throws SQLite's message if not. */
+  checkStep(step: SqlStep): void {
+    this.db.prepare(this.decisionSql([step], 0).sql);
+  }
+
+  /**
+   * Writes a decision for every pair, in one transaction: the raw dataset judged by `steps` (all of
+   * them evaluated, the first failure is the reason), the rest 'image_failed' / 'image_pending'.
+   * Returns how many rows were inserted or changed.
+   */
+  writeDecisions(runId: number, steps: readonly DecisionStep[]): number {
+    const { sql, params } = this.decisionSql(steps, runId);
+    steps.forEach((step, i) => {
+      if ('columns' in step) this.db.function(`align_keep_${i}`, { deterministic: true, varargs: true }, (...v: unknown[]) => (step.keep(v) ? 1 : 0));
+    });
+    const judge = this.db.prepare(sql);
+    const outside = this.db.prepare(`
+      INSERT INTO decisions (pair_id, run_id, kept, reason, reasons)
+      SELECT p.id, @run, 0, r, r FROM (
+        SELECT p.id, CASE WHEN i.status IN ('queued', 'fetching') THEN 'image_pending' ELSE 'image_failed' END AS r
+        FROM pairs p JOIN images i ON i.id = p.image_id LEFT JOIN f_images m ON m.image_id = p.image_id
+        WHERE m.image_id IS NULL) p
+      WHERE true ${UPSERT_TAIL}`);
+    return this.db.transaction(() => judge.run(params).changes + outside.run({ run: runId }).changes)();
+  }
+
+  private decisionSql(steps: readonly DecisionStep[], runId: number): { sql: string; params: Record<string, SqlValue> } {
+    const params: Record<string, SqlValue> = { run: runId };
+    const cases = steps.map((step, i) => {
+      const name = step.name.replace(/'/g, "''");
+      if ('columns' in step) return `CASE WHEN align_keep_${i}(${step.columns.join(', ')}) THEN NULL ELSE '${name}' END`;
+      // Each step's :names become :s<i>_name, so two filters may both say :max.
+      const sql = step.sql.replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, (m, key: string) => (key in step.params ? `:s${i}_${key}` : m));
+      for (const [key, value] of Object.entries(step.params)) params[`s${i}_${key}`] = value;
+      return `CASE WHEN (${sql}) THEN NULL ELSE '${name}' END`;
+    });
+    const used = this.columnsUsed(steps);
+    const needed = new Set<Join>();
+    for (const c of used) {
+      const join = PAIR_COLUMNS[c]![1];
+      if (join) needed.add(join);
+    }
+    if (needed.has('i') || needed.has('g')) needed.add('p');
+    const joins = JOINS.filter(([j]) => needed.has(j)).map(([, sql]) => sql);
+    used.delete('pair_id'); // always selected
+    const columns = [...used].map((c) => `${PAIR_COLUMNS[c]![0]} AS ${c}`);
+    const sql = `
+      INSERT INTO decisions (pair_id, run_id, kept, reason, reasons)
+      SELECT pair_id, @run, reasons IS NULL, substr(reasons, 1, instr(reasons || ',', ',') - 1), reasons
+      FROM (
+        SELECT pair_id, nullif(concat_ws(',', CASE WHEN is_copy THEN 'duplicate' END${cases.map((c) => `, ${c}`).join('')}), '') AS reasons
+        FROM (
+          SELECT f.pair_id AS pair_id, f.pair_id <> s.source_pair AS is_copy${columns.map((c) => `, ${c}`).join('')}
+          FROM f_pairs f JOIN f_samples s ON s.alt_id = f.alt_id AND s.blob_id = f.blob_id
+          ${joins.join('\n          ')}
+        )
+      )
+      WHERE true ${UPSERT_TAIL}`;
+    return { sql, params };
+  }
+
+  /** Counts of the decisions table: kept, by first reason, and by every failing filter. */
+  countDecisions(): DecisionCounts {
+    const first: Record<string, number> = {};
+    let pairs = 0;
+    let kept = 0;
+    for (const { reason, n } of this.stmts.byReason!.all() as { reason: string | null; n: number }[]) {
+      pairs += n;
+      if (reason === null) kept += n;
+      else first[reason] = n;
+    }
+    const any: Record<string, number> = {};
+    for (const { reasons, n } of this.stmts.byReasons!.all() as { reasons: string; n: number }[]) {
+      for (const name of reasons.split(',')) any[name] = (any[name] ?? 0) + n;
+    }
+    return { pairs, kept, first, any };
+  }
+
+  /** The next blobs without a perceptual hash, after blob rowid `afterId`. */
+  blobsWithoutPhash(afterId: number, limit: number): { id: number; sha256: string }[] {
+    return this.stmts.blobsWithoutPhash!.all(afterId, limit) as { id: number; sha256: string }[];
+  }
+
+  setPhashes(rows: readonly { sha256: string; phash: string }[]): void {
+    this.db.transaction(() => {
+      for (const r of rows) this.stmts.setPhash!.run(r.phash, r.sha256);
+    })();
+  }
+
+  cachedEvalHash(path: string): { bytes: number; mtimeMs: number; phash: string | null } | undefined {
+    return this.stmts.getEvalHash!.get(path) as { bytes: number; mtimeMs: number; phash: string | null } | undefined;
+  }
+
+  putEvalHashes(rows: readonly { path: string; bytes: number; mtimeMs: number; phash: string | null }[]): void {
+    this.db.transaction(() => {
+      for (const r of rows) this.stmts.putEvalHash!.run(r.path, r.bytes, Math.round(r.mtimeMs), r.phash);
+    })();
+  }
+}
