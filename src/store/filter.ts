@@ -32,26 +32,26 @@ export interface JsStep {
 
 export type DecisionStep = SqlStep | JsStep;
 
-type Join = 'p' | 'i' | 'b' | 'g' | 'ac' | 'bc' | 'ar';
+type Join = 'm' | 'p' | 'i' | 'b' | 'g' | 'ac' | 'bc' | 'ar';
 
 /** Every column a filter may read, as the SQL that computes it and the join it needs. */
 export const PAIR_COLUMNS: Readonly<Record<string, readonly [expr: string, join: Join | null]>> = {
   pair_id: ['f.pair_id', null],
-  page_id: ['p.page_id', 'p'],
-  image_id: ['p.image_id', 'p'],
+  page_id: ['f.page_id', null],
+  image_id: ['f.image_id', null],
   alt_raw: ['p.alt_raw', 'p'],
   alt_norm: ['p.alt_norm', 'p'],
   alt_key: ['p.alt_key', 'p'],
-  word_count: ['p.word_count', 'p'],
+  word_count: ['f.word_count', null],
   sha256: ['b.sha256', 'b'],
-  width: ['b.width', 'b'],
-  height: ['b.height', 'b'],
+  width: ['m.width', 'm'],
+  height: ['m.height', 'm'],
   format: ['b.format', 'b'],
   bytes: ['b.bytes', 'b'],
   phash: ['b.phash', 'b'],
   image_url: ['i.url', 'i'],
   image_host: ['i.host', 'i'],
-  image_opt_out: ['i.opt_out', 'i'],
+  image_opt_out: ['m.opt_out', 'm'],
   page_url: ['coalesce(g.final_url, g.url)', 'g'],
   page_host: ['g.host', 'g'],
   page_opt_out: ['g.opt_out', 'g'],
@@ -60,12 +60,16 @@ export const PAIR_COLUMNS: Readonly<Record<string, readonly [expr: string, join:
   token_rank: ['coalesce(ar.token_rank, 0)', 'ar'],
 };
 
-/** In dependency order: i and g hang off p. */
+/**
+ * The columns most filters read (sizes, word count, opt-outs) are copied into the narrow temp
+ * tables, so the default filters never reach into the wide pairs / images / blobs tables.
+ */
 const JOINS: readonly [Join, string][] = [
+  ['m', 'JOIN f_images m ON m.image_id = f.image_id'],
   ['p', 'JOIN pairs p ON p.id = f.pair_id'],
-  ['i', 'JOIN images i ON i.id = p.image_id'],
+  ['i', 'JOIN images i ON i.id = f.image_id'],
   ['b', 'JOIN blobs b ON b.rowid = f.blob_id'],
-  ['g', 'JOIN pages g ON g.id = p.page_id'],
+  ['g', 'JOIN pages g ON g.id = f.page_id'],
   ['ac', 'JOIN temp.f_alt_counts ac ON ac.alt_id = f.alt_id'],
   ['bc', 'JOIN temp.f_blob_counts bc ON bc.blob_id = f.blob_id'],
   ['ar', 'LEFT JOIN temp.f_alt_ranks ar ON ar.alt_id = f.alt_id'],
@@ -76,8 +80,10 @@ DROP TABLE IF EXISTS temp.f_alts; DROP TABLE IF EXISTS temp.f_images; DROP TABLE
 DROP TABLE IF EXISTS temp.f_samples; DROP TABLE IF EXISTS temp.f_alt_counts; DROP TABLE IF EXISTS temp.f_blob_counts;
 DROP TABLE IF EXISTS temp.f_alt_ranks;
 CREATE TEMP TABLE f_alts (alt_id INTEGER PRIMARY KEY, alt_key TEXT NOT NULL UNIQUE);
-CREATE TEMP TABLE f_images (image_id INTEGER PRIMARY KEY, blob_id INTEGER NOT NULL);
-CREATE TEMP TABLE f_pairs (pair_id INTEGER PRIMARY KEY, alt_id INTEGER NOT NULL, blob_id INTEGER NOT NULL);
+CREATE TEMP TABLE f_images (image_id INTEGER PRIMARY KEY, blob_id INTEGER NOT NULL, width INTEGER NOT NULL,
+  height INTEGER NOT NULL, opt_out TEXT);
+CREATE TEMP TABLE f_pairs (pair_id INTEGER PRIMARY KEY, alt_id INTEGER NOT NULL, blob_id INTEGER NOT NULL,
+  image_id INTEGER NOT NULL, page_id INTEGER NOT NULL, word_count INTEGER NOT NULL);
 CREATE TEMP TABLE f_samples (alt_id INTEGER NOT NULL, blob_id INTEGER NOT NULL, source_pair INTEGER NOT NULL,
   pairs INTEGER NOT NULL, PRIMARY KEY (alt_id, blob_id)) WITHOUT ROWID;
 CREATE TEMP TABLE f_alt_counts (alt_id INTEGER PRIMARY KEY, images INTEGER NOT NULL, pairs INTEGER NOT NULL);
@@ -89,9 +95,11 @@ CREATE TEMP TABLE f_alt_ranks (alt_id INTEGER PRIMARY KEY, token_rank INTEGER NO
 const COUNT_STEPS: readonly [string, string][] = [
   // DISTINCT over the pairs_alt_key index, inserted in key order: no sort, sequential inserts.
   ['alts', 'INSERT INTO f_alts (alt_key) SELECT DISTINCT alt_key FROM pairs ORDER BY alt_key'],
-  ['images', `INSERT INTO f_images SELECT i.id, b.rowid FROM images i JOIN blobs b ON b.sha256 = i.sha256 WHERE i.status = 'ok'`],
-  ['pairs', `INSERT INTO f_pairs SELECT p.id, a.alt_id, m.blob_id FROM pairs p
-     JOIN f_images m ON m.image_id = p.image_id JOIN f_alts a ON a.alt_key = p.alt_key ORDER BY p.id`],
+  ['images', `INSERT INTO f_images SELECT i.id, b.rowid, b.width, b.height, i.opt_out
+     FROM images i JOIN blobs b ON b.sha256 = i.sha256 WHERE i.status = 'ok'`],
+  // CROSS JOIN keeps pairs the outer loop: one sequential scan, rows appended in id order.
+  ['pairs', `INSERT INTO f_pairs SELECT p.id, a.alt_id, m.blob_id, p.image_id, p.page_id, p.word_count FROM pairs p
+     CROSS JOIN f_images m ON m.image_id = p.image_id CROSS JOIN f_alts a ON a.alt_key = p.alt_key`],
   ['samples', `INSERT INTO f_samples SELECT alt_id, blob_id, min(pair_id), count(*) FROM f_pairs
      GROUP BY alt_id, blob_id ORDER BY alt_id, blob_id`],
   ['images per alt', `INSERT INTO f_alt_counts SELECT alt_id, count(*), sum(pairs) FROM f_samples GROUP BY alt_id ORDER BY alt_id`],
@@ -254,7 +262,6 @@ export class FilterStore {
       const join = PAIR_COLUMNS[c]![1];
       if (join) needed.add(join);
     }
-    if (needed.has('i') || needed.has('g')) needed.add('p');
     const joins = JOINS.filter(([j]) => needed.has(j)).map(([, sql]) => sql);
     used.delete('pair_id'); // always selected
     const columns = [...used].map((c) => `${PAIR_COLUMNS[c]![0]} AS ${c}`);

@@ -1,5 +1,5 @@
-import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { loadConfig } from '../../config/load.js';
 import { usageError } from '../../errors.js';
 import { runCrawl } from '../../stages/crawl/index.js';
@@ -24,17 +24,18 @@ export const demoCommand: CommandDef = {
   async run(args, ctx) {
     const photos = args.photos as number;
     if (!Number.isInteger(photos) || photos < 10 || photos > 5000) throw usageError(`Expected \`--photos\` to be an integer from 10 to 5000, got \`${photos}\``);
+    loadConfig(args.config); // a bad config file stops here, before the directory is touched
     prepareDemoDir(ctx.dataDir);
     const site = await startDemoSite({ photos });
     ctx.log.info(`demo: serving the demo site at ${site.origin} (${site.pages} pages, ${photos} captioned photos)`);
     const summary: Record<string, Record<string, unknown>> = { site: { url: site.seed, pages: site.pages, photos } };
     try {
-      const config = loadConfig(args.config, { crawl: { seeds: [site.seed] } });
+      const config = loadConfig(args.config, { crawl: { seeds: [site.seed] }, shard: demoShardOptions(args.config) });
       summary.crawl = { ...(await runCrawl(config.crawl, ctx)) };
       summary.site!.requests = site.requests;
       await site.close();
       if (ctx.signal.aborted) return finish(summary);
-      summary.filter = { ...(await runFilter(config.filter, ctx)) };
+      summary.filter = { ...(await runFilter(config.filter, ctx, { baseDir: args.config ? dirname(resolve(args.config)) : process.cwd() })) };
       if (ctx.signal.aborted) return finish(summary);
       summary.shard = { ...(await runShard(config.shard, ctx)) };
       // Next: a short train + eval on the shards (the lead adds it here once `train` exists).
@@ -44,6 +45,15 @@ export const demoCommand: CommandDef = {
     return finish(summary);
   },
 };
+
+/**
+ * The demo's dataset is small: a tenth of the images is held out (so an eval has something to
+ * rank) and shards hold 64 samples (so there are several). The config file still wins.
+ */
+function demoShardOptions(configPath: string | undefined): Record<string, unknown> {
+  const file = configPath ? (JSON.parse(readFileSync(configPath, 'utf8')) as { shard?: Record<string, unknown> }) : {};
+  return { valFraction: 0.1, samplesPerShard: 64, ...file.shard };
+}
 
 function finish(summary: Record<string, Record<string, unknown>>): { summary: Record<string, unknown>; text: string } {
   const text = Object.entries(summary)

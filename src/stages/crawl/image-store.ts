@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { imagePath } from '../../util/image-path.js';
 
@@ -12,6 +11,7 @@ import { imagePath } from '../../util/image-path.js';
 export class ImageStore {
   private readonly tmp: string;
   private readonly madeDirs = new Set<string>();
+  private written = 0;
 
   constructor(private readonly dataDir: string) {
     this.tmp = join(dataDir, 'images', 'tmp');
@@ -34,10 +34,11 @@ export class ImageStore {
     if (existsSync(target)) return;
     const dir = dirname(target);
     if (!this.madeDirs.has(dir)) {
-      mkdirSync(dir, { recursive: true });
+      await mkdir(dir, { recursive: true });
       this.madeDirs.add(dir);
     }
-    const temp = join(this.tmp, `${sha256}.${randomBytes(4).toString('hex')}`);
+    // Unique per write: two URLs with the same bytes may be written at once (same content, one rename wins).
+    const temp = join(this.tmp, `${sha256}.${process.pid}.${this.written++}`);
     await writeFile(temp, bytes);
     await rename(temp, target);
   }

@@ -35,7 +35,8 @@ export async function crawlImage(rt: Runtime, item: ClaimedImage): Promise<void>
   );
   const attempts = item.attempts + fetched.attempts;
   if (fetched.status === 304) {
-    rt.store.recordImageNotModified(item.id, attempts, Date.now());
+    const now = Date.now();
+    rt.writer.add(() => rt.store.recordImageNotModified(item.id, attempts, now));
     rt.counters.imagesFetched += 1;
     return;
   }
@@ -52,19 +53,17 @@ export async function crawlImage(rt: Runtime, item: ClaimedImage): Promise<void>
     },
   );
   await rt.images.put(sha256, fetched.body);
-  rt.store.recordImageOk(
-    item.id,
-    {
-      httpStatus: fetched.status,
-      sha256,
-      bytes: fetched.body.length,
-      ...probe,
-      contentType: headerValue(fetched.headers, 'content-type') ?? null,
-      etag: headerValue(fetched.headers, 'etag') ?? null,
-      lastModified: headerValue(fetched.headers, 'last-modified') ?? null,
-      attempts,
-    },
-    Date.now(),
-  );
+  const result = {
+    httpStatus: fetched.status,
+    sha256,
+    bytes: fetched.body.length,
+    ...probe,
+    contentType: headerValue(fetched.headers, 'content-type') ?? null,
+    etag: headerValue(fetched.headers, 'etag') ?? null,
+    lastModified: headerValue(fetched.headers, 'last-modified') ?? null,
+    attempts,
+  };
+  const now = Date.now();
+  rt.writer.add(() => rt.store.recordImageOk(item.id, result, now));
   rt.counters.imagesFetched += 1;
 }

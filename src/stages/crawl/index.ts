@@ -29,6 +29,7 @@ import { Scheduler } from './scheduler.js';
 import { makeScope } from './scope.js';
 import { resolveSeeds, seedRow } from './seeds.js';
 import { buildSummary, type CrawlSummary } from './summary.js';
+import { ResultWriter } from './writer.js';
 
 export type { CrawlSummary } from './summary.js';
 
@@ -125,9 +126,12 @@ async function crawl(store: CrawlStore, config: CrawlConfig, ctx: StageContext, 
       release();
     }
   };
+  const writer = new ResultWriter(store, { onError: (err) => scheduler.fail(err), afterFlush: () => scheduler.pump() });
   const rt: Runtime = {
     config,
     store,
+    writer,
+    discovered: (found) => scheduler.activate(found),
     fetcher: new Fetcher(http, policy, makeBeforeRequest(hosts, true, loadRobotsForHop)),
     robotsFetcher: new Fetcher(http, policy, makeBeforeRequest(hosts, false, loadRobotsForHop)),
     images: new ImageStore(ctx.dataDir),
@@ -149,6 +153,7 @@ async function crawl(store: CrawlStore, config: CrawlConfig, ctx: StageContext, 
   } finally {
     ctx.signal.removeEventListener('abort', onAbort);
     await http.close().catch(() => undefined);
+    writer.flush();
     store.resetInFlight();
   }
   progress(true);

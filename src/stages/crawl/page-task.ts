@@ -11,15 +11,15 @@ import { hostOf, normalizeUrl } from './url.js';
 
 /**
  * One page or sitemap: fetch (conditional when stored), then either a 304 that keeps what was
- * stored, or decode → extract → one transaction with the page row, its in-scope links, its
- * pairs and their image rows. Returns the hosts that got new queued rows.
+ * stored, or decode → extract → one write with the page row, its in-scope links, its pairs
+ * and their image rows; the hosts that got new queued rows are reported once it is committed.
  */
 
 const HTML_TYPES = new Set(['text/html', 'application/xhtml+xml']);
 const XML_TYPES = new Set(['application/xml', 'text/xml']);
 const SITEMAP_ONLY_TYPES = new Set(['text/plain', 'application/gzip', 'application/x-gzip', 'application/octet-stream']);
 
-export async function crawlPage(rt: Runtime, item: ClaimedPage): Promise<Set<string>> {
+export async function crawlPage(rt: Runtime, item: ClaimedPage): Promise<void> {
   const fetched = await rt.fetcher.fetch(
     {
       url: item.url,
@@ -34,20 +34,24 @@ export async function crawlPage(rt: Runtime, item: ClaimedPage): Promise<Set<str
   const now = Date.now();
   const attempts = item.attempts + fetched.attempts;
   if (fetched.url !== item.url) {
-    rt.store.recordRedirectTarget({ url: fetched.url, host: hostOf(fetched.url), depth: item.depth, kind: item.kind }, now);
+    const target = { url: fetched.url, host: hostOf(fetched.url), depth: item.depth, kind: item.kind };
+    rt.writer.add(() => rt.store.recordRedirectTarget(target, now));
   }
+  rt.counters.pagesFetched += 1;
   if (fetched.status === 304) {
-    rt.store.recordPageNotModified(item.id, attempts, now);
-    rt.counters.pagesFetched += 1;
-    return new Set();
+    rt.writer.add(() => rt.store.recordPageNotModified(item.id, attempts, now));
+    return;
   }
   const isSitemap = item.kind === 'sitemap' || (XML_TYPES.has(mediaType(fetched.headers) ?? '') && looksLikeSitemap(fetched.body));
   const result = isSitemap ? readSitemap(rt, item, fetched) : readHtml(rt, item, fetched);
-  const found = rt.store.recordPageDone(item.id, { ...result, attempts }, now);
-  rt.counters.pagesFetched += 1;
   rt.counters.bytes += fetched.body.length;
-  rt.counters.pairs += found.newPairs;
-  return found.hosts;
+  rt.writer.add(
+    () => rt.store.recordPageDone(item.id, { ...result, attempts }, now),
+    (found) => {
+      rt.counters.pairs += found.newPairs;
+      rt.discovered(found.hosts);
+    },
+  );
 }
 
 function checkPageType(type: string | undefined, kind: ClaimedPage['kind']): string | null {

@@ -4,6 +4,7 @@ import type { Logger } from '../../util/log.js';
 import type { Fetcher } from './fetcher.js';
 import type { ImageStore } from './image-store.js';
 import type { Scope } from './scope.js';
+import type { ResultWriter } from './writer.js';
 
 /** What the page, image and robots tasks share during one run. */
 export interface Runtime {
@@ -14,6 +15,10 @@ export interface Runtime {
   /** Fetches robots.txt itself: hops wait for politeness but are not checked against robots. */
   robotsFetcher: Fetcher;
   images: ImageStore;
+  /** Results are written through this, in batched transactions. */
+  writer: ResultWriter;
+  /** New queued rows exist on these hosts (called after their write committed). */
+  discovered(hosts: Iterable<string>): void;
   scope: Scope;
   counters: Counters;
   signal: AbortSignal;

@@ -14,7 +14,8 @@ import type { Runtime } from './runtime.js';
  * host whose delay ends. Ctrl-C (the signal) stops new work; in-flight requests are aborted.
  */
 
-const CLAIM_BATCH = 32;
+/** Rows claimed from the store per host at a time: enough to keep its slots busy, few enough to hold in memory. */
+const CLAIM_BATCH = 64;
 
 type Item = { kind: 'page'; row: ClaimedPage; tries: number } | { kind: 'image'; row: ClaimedImage; tries: number };
 
@@ -26,6 +27,7 @@ export class Scheduler {
   private timerAt = Infinity;
   private round = 0;
   private fatal: unknown;
+  private closed = false;
   private finish!: () => void;
   private readonly finished = new Promise<void>((resolve) => (this.finish = resolve));
   private readonly tries = new Map<string, number>();
@@ -48,6 +50,7 @@ export class Scheduler {
       this.pump();
       await this.finished;
     } finally {
+      this.closed = true;
       this.rt.signal.removeEventListener('abort', onAbort);
       clearTimeout(this.timer);
     }
@@ -65,7 +68,14 @@ export class Scheduler {
     return this.hosts.get(host);
   }
 
-  private pump(): void {
+  /** Stops the run: the store cannot be written. */
+  fail(err: unknown): void {
+    this.fatal ??= err;
+    this.pump();
+  }
+
+  pump(): void {
+    if (this.closed) return;
     if (this.rt.signal.aborted || this.fatal !== undefined) {
       if (this.inFlight === 0) this.finish();
       return;
@@ -78,7 +88,11 @@ export class Scheduler {
       const h = this.hostState(hosts[(start + i) % hosts.length]!);
       wakeAt = Math.min(wakeAt, this.fillHost(h, now));
     }
-    if (this.inFlight === 0 && this.active.size === 0) return this.finish();
+    if (this.inFlight === 0 && this.active.size === 0) {
+      // Queued results may hold discoveries: write them (which pumps again) before deciding there is nothing left.
+      if (this.rt.writer.pending > 0) return this.rt.writer.flush();
+      return this.finish();
+    }
     this.armTimer(wakeAt);
   }
 
@@ -172,7 +186,7 @@ export class Scheduler {
 
   private async execute(h: HostState, item: Item): Promise<void> {
     try {
-      if (item.kind === 'page') this.activate(await crawlPage(this.rt, item.row));
+      if (item.kind === 'page') await crawlPage(this.rt, item.row);
       else await crawlImage(this.rt, item.row);
     } catch (err) {
       if (this.rt.signal.aborted) return; // the row stays 'fetching' and goes back to the queue at the end
@@ -208,11 +222,12 @@ export class Scheduler {
       bytes: f.options.bytes ?? null,
     };
     const now = Date.now();
+    const id = item.row.id;
     if (item.kind === 'page') {
-      this.rt.store.recordPageFailed(item.row.id, failure, now, status);
+      this.rt.writer.add(() => this.rt.store.recordPageFailed(id, failure, now, status));
       if (status === 'failed') this.rt.counters.pagesFailed += 1;
     } else {
-      this.rt.store.recordImageFailed(item.row.id, failure, now);
+      this.rt.writer.add(() => this.rt.store.recordImageFailed(id, failure, now));
       if (status === 'failed') this.rt.counters.imagesFailed += 1;
     }
     this.rt.log.debug(`${item.row.url}: ${f.message}`);

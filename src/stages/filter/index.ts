@@ -71,7 +71,11 @@ export async function runFilter(config: FilterConfig, ctx: StageContext, options
   try {
     const store = new FilterStore(db);
     const hashes = emptyHashCounts();
+    let lap = { name: 'open', at: Date.now(), cpu: process.cpuUsage() };
     const step = (name: string): void => {
+      const cpu = process.cpuUsage(lap.cpu);
+      ctx.log.debug(`filter: ${lap.name} took ${((Date.now() - lap.at) / 1000).toFixed(2)} s (cpu ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s)`);
+      lap = { name, at: Date.now(), cpu: process.cpuUsage() };
       if (ctx.signal.aborted) throw ctx.signal.reason;
       ctx.log.progress('filter', { step: name }, true);
     };
@@ -81,6 +85,7 @@ export async function runFilter(config: FilterConfig, ctx: StageContext, options
     const tools = makeTools(store, hashes, ctx);
     const activeFilters = filters.filter((f) => f.filter.active?.(f.options, facts) ?? true);
     const steps: DecisionStep[] = [];
+    step('prepare');
     for (const f of activeFilters) {
       const state = f.filter.prepare ? await f.filter.prepare(f.options, tools) : undefined;
       steps.push(conditions.get(f) ?? predicateOf(f, state));
@@ -93,6 +98,7 @@ export async function runFilter(config: FilterConfig, ctx: StageContext, options
     step('decisions');
     const runId = store.startRun(stableHash(config), stableStringify(config), Date.now());
     const changed = store.writeDecisions(runId, steps);
+    step('summary');
     const counts = store.countDecisions();
     const summary: FilterSummary = {
       runId,
@@ -114,6 +120,7 @@ export async function runFilter(config: FilterConfig, ctx: StageContext, options
       seconds: (Date.now() - startedAt) / 1000,
     };
     store.finishRun(runId, summary, Date.now());
+    step('done');
     ctx.log.clearProgress();
     return summary;
   } finally {

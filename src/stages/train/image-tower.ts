@@ -52,9 +52,10 @@ function addBlock(params: Params, name: string, b: BlockSpec, seRatio: number): 
 
 /** [batch, res, res, 3] in [-1, 1] → [batch, head] pooled features. */
 export function runImageTower(params: Params, spec: ImageTowerSpec, images: tf.Tensor4D): tf.Tensor2D {
-  let x: tf.Tensor4D = swish(
-    tf.fused.conv2d({ x: images, filter: params.get('image/stem/kernel') as tf.Tensor4D, strides: 2, pad: 'same', bias: params.get('image/stem/bias') }),
-  ) as tf.Tensor4D;
+  // Not the fused conv: its gradient computes the input's gradient too, which for the images
+  // is wasted work (the plain conv's is skipped, as nothing upstream learns).
+  const stem = tf.conv2d(images, params.get('image/stem/kernel') as tf.Tensor4D, 2, 'same');
+  let x = swish(tf.add(stem, params.get('image/stem/bias'))) as tf.Tensor4D;
   spec.blocks.forEach((block, i) => {
     x = runBlock(params, `image/block${i}`, block, x);
   });

@@ -9,25 +9,16 @@
  * May import: util/, errors, config/. Never another stage: the CLI hands in the retrieval
  * scorer used for --val.
  */
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import type { TrainConfig } from '../../config/train.js';
 import { AlignError } from '../../errors.js';
 import type { StageContext } from '../../util/context.js';
-import { packageVersion } from '../../util/version.js';
-import { selectBackend, tf, type BackendInfo } from './backend.js';
-import { loadLatestCheckpoint, type TrainState } from './checkpoint.js';
 import { openTrainBatches } from './data.js';
-import { runLoop, type StopReason } from './loop.js';
-import { DualEncoder } from './model.js';
-import { FlatAdam } from './optimizer.js';
-import { resolveModelSpec, type ModelSpec } from './presets.js';
+import { runLoop, type LoopResult, type StopReason } from './loop.js';
+import type { DualEncoder } from './model.js';
 import { Rng } from './rng.js';
-import { MetricsWriter, readRunFile, vocabPath, writeRunFile } from './run-files.js';
-import { listShards } from './shard-list.js';
-import { emptyCounts } from './shard-reader.js';
-import { learnVocabulary } from './vocab.js';
-import { WordPieceTokenizer } from './tokenizer.js';
+import { MetricsWriter } from './run-files.js';
+import { setupRun, type RunSetup } from './setup.js';
+import { emptyCounts, type ReadCounts } from './shard-reader.js';
 import { makeValEvaluator, type RetrievalScorer, type ValResult } from './val.js';
 
 export { openRun, type LoadedRun } from './open-run.js';
@@ -36,8 +27,8 @@ export type { RetrievalScorer, EmbeddingSet } from './val.js';
 export interface TrainOptions {
   /** Scores retrieval on --val (the CLI passes the retrieval stage's scoreRetrieval). */
   scoreRetrieval?: RetrievalScorer;
-  /** Called after every step (tests use it to watch tensors). */
-  onStep?: (step: number) => void;
+  /** Called once before the first step and after every step (tests watch tensors and weights). */
+  onStep?: (step: number, model: DualEncoder) => void | Promise<void>;
 }
 
 export interface TrainSummary {
@@ -49,6 +40,7 @@ export interface TrainSummary {
   startStep: number;
   steps: number;
   samples: number;
+  /** Wall-clock seconds of this invocation's training (evaluations and checkpoints included). */
   seconds: number;
   samplesPerSecond: number;
   finalLoss: number | null;
@@ -60,89 +52,50 @@ export interface TrainSummary {
 }
 
 export async function runTrain(config: TrainConfig, ctx: StageContext, options: TrainOptions = {}): Promise<TrainSummary> {
-  const resolved = resolvePaths(config, ctx.dataDir);
-  const runDir = resolved.out as string;
-  const trainShards = listShards(resolved.shards as string, ctx.log).map((s) => s.path);
-  const valShards = resolved.val ? listShards(resolved.val, ctx.log).map((s) => s.path) : [];
-  const checkpoint = checkRunDir(runDir, resolved.resume) ? loadLatestCheckpoint(runDir) : null;
-  const backend = await selectBackend(resolved.backend, ctx.log);
-  const tokenizer = checkpoint ? WordPieceTokenizer.load(vocabPath(runDir)) : await learnVocabulary(trainShards, resolved, runDir, ctx);
-  const spec: ModelSpec = checkpoint ? readRunFile(runDir).model : resolveModelSpec(resolved.model, tokenizer.size, resolved.tokenizer.maxTokens);
-  const model = new DualEncoder({ spec, loss: resolved.loss, seed: resolved.seed, temperatureLrScale: resolved.optimizer.temperatureLrScale, padId: tokenizer.padId });
-  const optimizer = new FlatAdam(resolved.optimizer, model.params.describe());
-  const state: TrainState = checkpoint ? { ...checkpoint.state } : { step: 0, trainMs: 0, samples: 0 };
-  if (checkpoint) {
-    model.params.write(checkpoint.specs, checkpoint.weights);
-    optimizer.restore(checkpoint.optimizer);
-    ctx.log.info(`resuming ${runDir} at step ${state.step}`);
-  }
-  writeRunFile(runDir, { version: packageVersion(), config: resolved, model: spec, parameters: model.params.count(), backend: backend.name, createdAt: new Date().toISOString() });
-  logModel(ctx, spec, model, backend);
+  const run = await setupRun(config, ctx);
+  const { model, state } = run;
   const counts = emptyCounts();
-  const rng = new Rng(resolved.seed).fork(state.step + 1);
-  const batches = openTrainBatches(trainShards, tokenizer, counts, { ...resolved, resolution: spec.image.resolution, maxTokens: spec.text.maxTokens, rng, signal: ctx.signal });
-  const metrics = new MetricsWriter(runDir, checkpoint === null);
-  const val = valShards.length > 0 ? makeValEvaluator({ model, paths: valShards, tokenizer, batchSize: resolved.batchSize, maxTokens: spec.text.maxTokens, limit: resolved.evalSamples, metrics, ctx, score: options.scoreRetrieval }) : undefined;
+  const rng = new Rng(run.config.seed).fork(state.step + 1);
+  const batches = openTrainBatches(run.trainShards, run.tokenizer, counts, { ...run.config, resolution: run.spec.image.resolution, maxTokens: run.spec.text.maxTokens, rng, signal: ctx.signal });
+  const metrics = new MetricsWriter(run.runDir, run.resumed === null);
+  const val = run.valShards.length > 0 ? makeValEvaluator({ model, paths: run.valShards, tokenizer: run.tokenizer, batchSize: run.config.batchSize, maxTokens: run.spec.text.maxTokens, limit: run.config.evalSamples, metrics, ctx, score: options.scoreRetrieval }) : undefined;
   const startStep = state.step;
   try {
-    const loop = await runLoop({ config: resolved, runDir, model, optimizer, batches, state, metrics, ctx, evaluate: val?.evaluate, onStep: options.onStep });
+    await options.onStep?.(startStep, model);
+    const onStep = options.onStep && ((step: number) => options.onStep?.(step, model));
+    const loop = await runLoop({ config: run.config, runDir: run.runDir, model, optimizer: run.optimizer, batches, state, metrics, ctx, evaluate: val?.evaluate, onStep });
     if (loop.stoppedBy === 'no-data' && state.step === startStep) {
-      throw new AlignError('E_NO_DATA', `no readable samples in ${resolved.shards}`, { hint: 'the shards hold no image/caption pair that decodes' });
+      throw new AlignError('E_NO_DATA', `no readable samples in ${run.config.shards}`, { hint: 'the shards hold no image/caption pair that decodes' });
     }
-    const lastVal = val?.last();
-    if (val && lastVal?.step !== state.step && state.step > startStep) await val.evaluate(state.step);
-    const seconds = (state.trainMs - (checkpoint?.state.trainMs ?? 0)) / 1000;
-    return {
-      runDir,
-      backend: backend.name,
-      preset: spec.preset,
-      parameters: model.params.count(),
-      vocabulary: tokenizer.size,
-      startStep,
-      steps: state.step,
-      samples: state.samples,
-      seconds,
-      samplesPerSecond: seconds > 0 ? (state.samples - (checkpoint?.state.samples ?? 0)) / seconds : 0,
-      finalLoss: loop.lastLoss,
-      temperature: model.readTemperature(),
-      stoppedBy: loop.stoppedBy,
-      checkpoint: loop.checkpoint,
-      skipped: { incomplete: counts.incomplete, corrupt: counts.corrupt, brokenShards: counts.brokenShards },
-      val: val?.last() ?? null,
-    };
+    if (val && val.last()?.step !== state.step && state.step > startStep) await val.evaluate(state.step);
+    return summarise(run, startStep, loop, counts, val?.last() ?? null);
   } finally {
     await batches.close();
-    optimizer.dispose();
+    run.optimizer.dispose();
     model.dispose();
   }
 }
 
-/** Paths made absolute, defaults under the data directory filled in. */
-function resolvePaths(config: TrainConfig, dataDir: string): TrainConfig {
+function summarise(run: RunSetup, startStep: number, loop: LoopResult, counts: ReadCounts, val: ValResult | null): TrainSummary {
+  const { state, resumed } = run;
+  const seconds = (state.trainMs - (resumed?.state.trainMs ?? 0)) / 1000;
+  const samples = state.samples - (resumed?.state.samples ?? 0);
   return {
-    ...config,
-    shards: config.shards ?? join(dataDir, 'shards'),
-    val: config.val,
-    out: resolve(config.out ?? join(dataDir, 'runs', 'default')),
+    runDir: run.runDir,
+    backend: run.backend.name,
+    preset: run.spec.preset,
+    parameters: run.model.params.count(),
+    vocabulary: run.tokenizer.size,
+    startStep,
+    steps: state.step,
+    samples: state.samples,
+    seconds,
+    samplesPerSecond: seconds > 0 ? samples / seconds : 0,
+    finalLoss: loop.lastLoss,
+    temperature: run.model.readTemperature(),
+    stoppedBy: loop.stoppedBy,
+    checkpoint: loop.checkpoint,
+    skipped: { incomplete: counts.incomplete, corrupt: counts.corrupt, brokenShards: counts.brokenShards },
+    val,
   };
-}
-
-/** True when the run continues from a checkpoint; refuses to start over a run that has one. */
-function checkRunDir(runDir: string, resume: boolean): boolean {
-  const hasCheckpoint = existsSync(join(runDir, 'latest.json'));
-  if (hasCheckpoint && !resume) {
-    throw new AlignError('E_USAGE', `${runDir} already holds a training run`, {
-      hint: 'pass --resume to continue it, or --out with a new folder to start another',
-    });
-  }
-  return hasCheckpoint;
-}
-
-function logModel(ctx: StageContext, spec: ModelSpec, model: DualEncoder, backend: BackendInfo): void {
-  const { image, text } = spec;
-  ctx.log.info(
-    `model ${spec.preset}: image ${image.resolution}px, ${image.blocks.length} MBConv blocks, head ${image.head}; ` +
-      `text ${text.layers}×${text.hidden} (${text.heads} heads), vocab ${text.vocabSize}; ` +
-      `${(model.params.count() / 1e6).toFixed(2)}M parameters on ${backend.name}; ${tf.memory().numTensors} tensors`,
-  );
 }

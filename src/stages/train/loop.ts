@@ -26,7 +26,7 @@ export interface LoopInput {
   /** Runs the held-out evaluation (absent without --val). */
   evaluate?: (step: number) => Promise<unknown>;
   /** Called after each step (tests watch tensors and weights here). */
-  onStep?: (step: number) => void;
+  onStep?: (step: number) => void | Promise<void>;
 }
 
 export interface LoopResult {
@@ -64,7 +64,7 @@ export async function runLoop(input: LoopInput): Promise<LoopResult> {
     const samplesPerSecond = batch.size / (elapsed / 1000);
     input.metrics.write({ step: state.step, loss: result.loss, temperature: result.temperature, lr, samplesPerSecond, gradNorm: result.gradNorm });
     ctx.log.progress('train', { step: state.step, loss: result.loss, temperature: result.temperature, 'samples/s': samplesPerSecond });
-    input.onStep?.(state.step);
+    await input.onStep?.(state.step);
     if (state.step % config.checkpointEverySteps === 0) {
       checkpoint = await writeCheckpoint(input);
       savedAt = state.step;

@@ -65,7 +65,7 @@ export class FlatAdam {
         const variable = variables[i] as tf.Variable;
         variable.assign(tf.reshape(part, variable.shape));
       });
-      return tf.keep(norm) as tf.Scalar;
+      return norm as tf.Scalar;
     });
   }
 

@@ -59,30 +59,37 @@ describe('crawl process', () => {
     tmp.cleanup();
   });
 
-  /** A site of PAGES pages, each answered after `delayMs`. */
-  async function slowSite(host: string, delayMs = 100): Promise<TestServer> {
+  /**
+   * A site of PAGES pages. The first `freeAnswers` page requests are answered at once; the
+   * others wait for `open()`, so a crawl is reliably caught in the middle, requests in flight.
+   */
+  async function gatedSite(host: string, freeAnswers: number): Promise<{ s: TestServer; open: () => void }> {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    let answered = 0;
     const routes: Parameters<typeof startServer>[0] = {
       '/': Array.from({ length: PAGES }, (_, i) => `<a href="/p${i}">${i}</a>`).join(''),
     };
     for (let i = 0; i < PAGES; i++) {
       routes[`/p${i}`] = async (_req, res) => {
-        await new Promise((r) => setTimeout(r, delayMs));
+        if (answered++ >= freeAnswers) await gate;
+        await new Promise((r) => setTimeout(r, 20));
         res.writeHead(200, { 'content-type': 'text/html' }).end(`page ${i}`);
       };
     }
     const s = await startServer(routes, host);
     servers.push(s);
-    return s;
+    return { s, open };
   }
 
   const pageHits = (s: TestServer): string[] => s.log.map((r) => r.path).filter((p) => p.startsWith('/p'));
 
   test('a second crawl on the same data exits 1 naming the holder; Ctrl-C exits 130 and the next run resumes', async () => {
-    const s = await slowSite('127.0.0.80');
+    const { s, open } = await gatedSite('127.0.0.80', 4);
     const dir = join(tmp.dir, 'lock');
     const args = ['crawl', '--seeds', `${s.origin}/`, '--data-dir', dir, '--per-host-concurrency', '2', '--json'];
     const first = spawnCli(args);
-    await until(() => pageHits(s).length >= 4, 'the first crawl to fetch pages');
+    await until(() => pageHits(s).length >= 6, 'the first crawl to fetch pages and wait on the rest');
 
     const second = spawnCli(args);
     const blocked = await second.exit;
@@ -90,7 +97,7 @@ describe('crawl process', () => {
     expect(second.stderr()).toMatch(new RegExp(`error E_LOCKED: .* is in use by \`align-data crawl\` \\(pid ${first.proc.pid},`));
     expect(second.stderr()).toContain('hint: wait for it to finish, or use another --data-dir');
 
-    first.proc.kill('SIGINT');
+    first.proc.kill('SIGINT'); // two requests are in flight, held by the server
     const stopped = await first.exit;
     expect(stopped.code).toBe(130);
     expect(JSON.parse(first.stdout())).toMatchObject({ stoppedBy: 'interrupted' });
@@ -101,6 +108,7 @@ describe('crawl process', () => {
     const doneBefore = query<{ n: number }>(dir, `SELECT count(*) AS n FROM pages WHERE status = 'done'`)[0]!.n;
     const hitsBefore = pageHits(s).length;
 
+    open();
     const resumed = spawnCli(args);
     expect((await resumed.exit).code).toBe(0);
     const summary = JSON.parse(resumed.stdout());
@@ -110,11 +118,13 @@ describe('crawl process', () => {
   });
 
   test('kill -9 mid-crawl, then the same command: the stale lock is taken over and the crawl continues', async () => {
-    const s = await slowSite('127.0.0.81');
+    const { s, open } = await gatedSite('127.0.0.81', 8);
     const dir = join(tmp.dir, 'kill');
     const args = ['crawl', '--seeds', `${s.origin}/`, '--data-dir', dir, '--per-host-concurrency', '3', '--json'];
     const first = spawnCli(args);
-    await until(() => pageHits(s).length >= 6, 'the crawl to get going');
+    await until(() => pageHits(s).length >= 11, 'the crawl to get going');
+    // Let the results of the answered pages reach the store (they are written in batches every few ms).
+    await until(() => query<{ n: number }>(dir, `SELECT count(*) AS n FROM pages WHERE status = 'done'`)[0]!.n >= 9, 'the results to be written');
     first.proc.kill('SIGKILL');
     expect((await first.exit).signal).toBe('SIGKILL');
     expect(existsSync(join(dir, 'align.lock'))).toBe(true);
@@ -122,6 +132,7 @@ describe('crawl process', () => {
     expect(done.size).toBeGreaterThan(0);
     const hitsBefore = pageHits(s).length;
 
+    open();
     const again = spawnCli(args);
     expect((await again.exit).code).toBe(0);
     expect(JSON.parse(again.stdout())).toMatchObject({ resumed: true, stoppedBy: 'done', pagesFetched: PAGES + 1 });

@@ -61,6 +61,11 @@ export function registerComposedKernel(kernelName: string, backendName: string):
   registerKernel(factory(backendName));
 }
 
+/** A composition's config for any backend, unregistered (bench/train.ts times it against the backend's own). */
+export function composedKernelConfig(kernelName: string, backendName: string): tf.KernelConfig | undefined {
+  return KERNELS[kernelName]?.(backendName);
+}
+
 /** Names of every composition this module has. */
 export const COMPOSED_KERNELS: readonly string[] = Object.keys(KERNELS);
 

@@ -1,0 +1,75 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { main } from '../../../src/cli/main.js';
+import { sha256Hex } from '../../../src/util/hash.js';
+import { makeTempDir } from '../../helpers/paths.js';
+import { readAllSamples, type ReadSample } from '../shard/fixtures.js';
+
+async function runCli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(argv, {
+    stdout: { write: (t: string) => (stdout += t) },
+    stderr: { write: (t: string) => (stderr += t), isTTY: false },
+  });
+  return { code, stdout, stderr };
+}
+
+interface DemoSummary {
+  site: { pages: number; photos: number };
+  shard: { samplesWritten: number; trainShards: string; valShards: string; shardsDir: string; failed: Record<string, number> };
+}
+
+describe('align-data demo', () => {
+  const tmp = makeTempDir();
+  const dir = join(tmp.dir, 'demo');
+  let first: DemoSummary;
+  let samples: ReadSample[];
+  afterAll(() => tmp.cleanup());
+
+  beforeAll(async () => {
+    const r = await runCli(['demo', '--data-dir', dir, '--json']);
+    if (r.code !== 0) throw new Error(`demo exited ${r.code}: ${r.stderr}`);
+    first = JSON.parse(r.stdout) as DemoSummary;
+    samples = await readAllSamples(first.shard.shardsDir);
+  });
+
+  test('crawls the site, filters the noise out and writes shards of captioned photos', async () => {
+    expect(first.shard.samplesWritten).toBeGreaterThan(100);
+    expect(samples).toHaveLength(first.shard.samplesWritten);
+    expect(first.shard.trainShards).toMatch(/train-\{000000\.\.0000\d\d\}\.tar$/);
+    expect(first.shard.valShards).toMatch(/val-\{000000\.\.0000\d\d\}\.tar$/);
+    const noise = /^(Click here to read more|image|spacer|RSS feed|Email us|Search|Share this page|Advertisement: .*)$/;
+    for (const s of samples) {
+      expect(s.txt).not.toMatch(noise);
+      expect(s.txt.split(' ').length).toBeGreaterThanOrEqual(3);
+      expect(s.json.url).toMatch(/\/photos\/\d+(-small)?\.jpg$/);
+      expect(String(s.json.page_url)).not.toMatch(/\/private\/|\/about\.html/);
+    }
+    // Every caption is about what the photo shows: a colour word at least.
+    expect(samples.every((s) => /red|orange|yellow|green|blue|purple|pink|white|black|brown|grey/i.test(s.txt))).toBe(true);
+    for (const s of samples.slice(0, 10)) {
+      const m = await sharp(s.members.jpg!).metadata();
+      expect(Math.min(m.width, m.height)).toBe(256);
+    }
+    expect(samples.some((s) => s.key.startsWith('val'))).toBe(true);
+  });
+
+  test('a second run starts afresh and gives the same samples (images, captions, keys)', async () => {
+    const r = await runCli(['demo', '--data-dir', dir, '--json']);
+    expect(r.code).toBe(0);
+    const again = await readAllSamples((JSON.parse(r.stdout) as DemoSummary).shard.shardsDir);
+    const digest = (xs: ReadSample[]): string[] => xs.map((s) => `${s.key} ${s.txt} ${sha256Hex(s.members.jpg!)}`);
+    expect(digest(again)).toEqual(digest(samples));
+  });
+
+  test('refuses a non-empty directory it did not make', async () => {
+    const other = join(tmp.dir, 'mine');
+    mkdirSync(other);
+    writeFileSync(join(other, 'precious.txt'), 'keep me');
+    const r = await runCli(['demo', '--data-dir', other]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('not made by `align-data demo`');
+  });
+});

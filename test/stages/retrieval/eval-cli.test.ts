@@ -1,0 +1,61 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { main } from '../../../src/cli/main.js';
+import { makeTempDir } from '../../helpers/paths.js';
+import { writeTinyShards } from '../train/fixtures.js';
+
+async function runCli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(argv, {
+    stdout: { write: (t: string) => (stdout += t) },
+    stderr: { write: (t: string) => (stderr += t), isTTY: false },
+  });
+  return { code, stdout, stderr };
+}
+
+describe('align-data train and eval', () => {
+  const tmp = makeTempDir();
+  afterAll(() => tmp.cleanup());
+
+  test('train then eval --json prints exactly samples, imageToText and textToImage with recalls as fractions', async () => {
+    const shards = await writeTinyShards(join(tmp.dir, 'shards'));
+    const config = join(tmp.dir, 'tiny.json');
+    writeFileSync(config, JSON.stringify({ train: { model: { resolution: 32, textHidden: 32, textLayers: 1, textHeads: 2 } } }));
+    const run = join(tmp.dir, 'run');
+    const common = ['--data-dir', tmp.dir, '--config', config];
+    const trained = await runCli(['train', '--shards', shards.train, '--out', run, '--steps', '2', '--batch-size', '8', '--backend', 'wasm', '--seed', '3', '--json', ...common]);
+    expect(trained.stderr).toContain('backend: wasm');
+    expect(trained.code).toBe(0);
+    expect(JSON.parse(trained.stdout)).toMatchObject({ steps: 2, samples: 16, runDir: run });
+
+    const evaluated = await runCli(['eval', '--run', run, '--shards', shards.val, '--json', ...common]);
+    expect(evaluated.code).toBe(0);
+    const summary = JSON.parse(evaluated.stdout);
+    expect(Object.keys(summary)).toEqual(['samples', 'imageToText', 'textToImage']);
+    expect(summary.samples).toBe(16);
+    for (const direction of [summary.imageToText, summary.textToImage]) {
+      expect(Object.keys(direction)).toEqual(['R@1', 'R@5', 'R@10', 'meanRank']);
+      for (const k of ['R@1', 'R@5', 'R@10']) {
+        expect(direction[k]).toBeGreaterThanOrEqual(0);
+        expect(direction[k]).toBeLessThanOrEqual(1);
+      }
+      expect(direction['R@1']).toBeLessThanOrEqual(direction['R@5']);
+      expect(direction['R@5']).toBeLessThanOrEqual(direction['R@10']);
+      expect(direction.meanRank).toBeGreaterThanOrEqual(1);
+      expect(direction.meanRank).toBeLessThanOrEqual(16);
+    }
+  });
+
+  test('bad flags exit 2 before any work', async () => {
+    const r = await runCli(['train', '--backend', 'gpu-please', '--data-dir', tmp.dir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('backend');
+    const e = await runCli(['eval', '--shards', 'x.tar', '--data-dir', tmp.dir]);
+    expect(e.code).toBe(2);
+    expect(e.stderr).toContain('run');
+    const s = await runCli(['train', '--steps', '0', '--data-dir', tmp.dir]);
+    expect(s.code).toBe(2);
+    expect(s.stderr).toContain('train.steps');
+  });
+});
