@@ -29,6 +29,7 @@ const HUB_LINKS = 5_000;
 
 interface WorkerResult {
   seconds: number;
+  cpuSeconds: number;
   maxRssKb: number;
   summary: Record<string, unknown>;
 }
@@ -159,6 +160,7 @@ async function main(): Promise<void> {
   console.log(`\n1. generated site: ${HOSTS} hosts, ${PAGES} pages, ${IMAGES} images`);
   console.log(`   fetched ${s.pagesFetched} pages, ${s.imagesFetched} images, ${s.pairsFound} pairs; failures: pages ${s.pagesFailed}, images ${s.imagesFailed}`);
   console.log(`   pages/s ${(Number(s.pagesFetched) / a.seconds).toFixed(1)}   images/s ${(Number(s.imagesFetched) / a.seconds).toFixed(1)}   (${a.seconds.toFixed(1)} s)`);
+  console.log(`   crawler CPU ${a.cpuSeconds.toFixed(1)} s (all threads): ${((1000 * a.cpuSeconds) / (Number(s.pagesFetched) + Number(s.imagesFetched))).toFixed(2)} ms per page or image`);
   console.log(`   peak RSS ${(a.maxRssKb / 1024).toFixed(0)} MB   goal: >= 200 pages/s and >= 300 images/s on 2 cores`);
 
   const budget = 1 + FRONTIER / HUB_LINKS + 200;

@@ -15,13 +15,14 @@ export const optOut: Filter<OptionsOf<typeof options>> = {
   options,
   active: (o) => o.enabled,
   // The crawler stores directive lists as 'noai,noimageai': match whole items, case-insensitively.
+  // Almost every pair has none, and `IS NULL OR` skips the string work for those.
   where: (o) => {
     const params: Record<string, SqlValue> = {};
     const checks: string[] = [];
     o.directives.forEach((d, i) => {
       params[`d${i}`] = `,${d},`;
       for (const column of ['page_opt_out', 'image_opt_out']) {
-        checks.push(`instr(',' || replace(lower(coalesce(${column}, '')), ' ', '') || ',', :d${i}) = 0`);
+        checks.push(`(${column} IS NULL OR instr(',' || replace(lower(${column}), ' ', '') || ',', :d${i}) = 0)`);
       }
     });
     return { sql: checks.join(' AND '), params };

@@ -6,12 +6,17 @@ import type { Db } from './db.js';
  * in JS memory); the decisions are one INSERT ... SELECT over them that evaluates every filter.
  *
  * Temp tables (per connection, on disk):
- *   f_alts        alt_id ↔ alt_key (ids in key order)
- *   f_images      ok image URL → blob (the rowid of its sha256 in blobs)
- *   f_pairs       the raw dataset: one row per pair whose image is ok, with its alt and blob ids
- *   f_samples     one row per (alt, blob): the candidate sample, its source pair and pair count
- *   f_alt_counts  distinct images and pairs per alt;  f_blob_counts  distinct alts per blob
- *   f_alt_ranks   the rare-token rank of each alt (filled by the stage only when a filter reads it)
+ *   f_alts         alt_id ↔ alt_key (ids in key order)
+ *   f_images       ok image URL → blob (the rowid of its sha256 in blobs), size, opt-out
+ *   f_pairs        the raw dataset: one row per pair whose image is ok, with its alt and blob ids
+ *   f_samples      one row per (alt, blob): the candidate sample, its source pair, its pair count,
+ *                  and the distinct images of its alt
+ *   f_blob_counts  distinct alts per blob;  f_image_facts  f_images plus its blob's alt count
+ *   f_opt_pages    the pages that carry an opt-out (few: a small table to probe)
+ *   f_alt_ranks    the rare-token rank of each alt (filled by the stage only when a filter reads it)
+ *
+ * The columns the default filters read are copied into these narrow tables, so that judging a
+ * million pairs never reaches into the wide pairs / images / blobs / pages tables.
  */
 
 export type SqlValue = number | string | bigint | null;
@@ -32,7 +37,7 @@ export interface JsStep {
 
 export type DecisionStep = SqlStep | JsStep;
 
-type Join = 'm' | 'p' | 'i' | 'b' | 'g' | 'ac' | 'bc' | 'ar';
+type Join = 'm' | 'o' | 'p' | 'i' | 'b' | 'g' | 'ar';
 
 /** Every column a filter may read, as the SQL that computes it and the join it needs. */
 export const PAIR_COLUMNS: Readonly<Record<string, readonly [expr: string, join: Join | null]>> = {
@@ -54,40 +59,37 @@ export const PAIR_COLUMNS: Readonly<Record<string, readonly [expr: string, join:
   image_opt_out: ['m.opt_out', 'm'],
   page_url: ['coalesce(g.final_url, g.url)', 'g'],
   page_host: ['g.host', 'g'],
-  page_opt_out: ['g.opt_out', 'g'],
-  images_per_alt: ['ac.images', 'ac'],
-  alts_per_image: ['bc.alts', 'bc'],
+  page_opt_out: ['o.opt_out', 'o'],
+  images_per_alt: ['s.alt_images', null],
+  alts_per_image: ['m.alts', 'm'],
   token_rank: ['coalesce(ar.token_rank, 0)', 'ar'],
 };
 
-/**
- * The columns most filters read (sizes, word count, opt-outs) are copied into the narrow temp
- * tables, so the default filters never reach into the wide pairs / images / blobs tables.
- */
 const JOINS: readonly [Join, string][] = [
-  ['m', 'JOIN f_images m ON m.image_id = f.image_id'],
+  ['m', 'JOIN f_image_facts m ON m.image_id = f.image_id'],
+  ['o', 'LEFT JOIN f_opt_pages o ON o.page_id = f.page_id'],
   ['p', 'JOIN pairs p ON p.id = f.pair_id'],
   ['i', 'JOIN images i ON i.id = f.image_id'],
   ['b', 'JOIN blobs b ON b.rowid = f.blob_id'],
   ['g', 'JOIN pages g ON g.id = f.page_id'],
-  ['ac', 'JOIN temp.f_alt_counts ac ON ac.alt_id = f.alt_id'],
-  ['bc', 'JOIN temp.f_blob_counts bc ON bc.blob_id = f.blob_id'],
-  ['ar', 'LEFT JOIN temp.f_alt_ranks ar ON ar.alt_id = f.alt_id'],
+  ['ar', 'LEFT JOIN f_alt_ranks ar ON ar.alt_id = f.alt_id'],
 ];
 
 const COUNT_TABLES = `
 DROP TABLE IF EXISTS temp.f_alts; DROP TABLE IF EXISTS temp.f_images; DROP TABLE IF EXISTS temp.f_pairs;
-DROP TABLE IF EXISTS temp.f_samples; DROP TABLE IF EXISTS temp.f_alt_counts; DROP TABLE IF EXISTS temp.f_blob_counts;
-DROP TABLE IF EXISTS temp.f_alt_ranks;
+DROP TABLE IF EXISTS temp.f_samples; DROP TABLE IF EXISTS temp.f_blob_counts; DROP TABLE IF EXISTS temp.f_image_facts;
+DROP TABLE IF EXISTS temp.f_opt_pages; DROP TABLE IF EXISTS temp.f_alt_ranks;
 CREATE TEMP TABLE f_alts (alt_id INTEGER PRIMARY KEY, alt_key TEXT NOT NULL UNIQUE);
 CREATE TEMP TABLE f_images (image_id INTEGER PRIMARY KEY, blob_id INTEGER NOT NULL, width INTEGER NOT NULL,
   height INTEGER NOT NULL, opt_out TEXT);
 CREATE TEMP TABLE f_pairs (pair_id INTEGER PRIMARY KEY, alt_id INTEGER NOT NULL, blob_id INTEGER NOT NULL,
   image_id INTEGER NOT NULL, page_id INTEGER NOT NULL, word_count INTEGER NOT NULL);
 CREATE TEMP TABLE f_samples (alt_id INTEGER NOT NULL, blob_id INTEGER NOT NULL, source_pair INTEGER NOT NULL,
-  pairs INTEGER NOT NULL, PRIMARY KEY (alt_id, blob_id)) WITHOUT ROWID;
-CREATE TEMP TABLE f_alt_counts (alt_id INTEGER PRIMARY KEY, images INTEGER NOT NULL, pairs INTEGER NOT NULL);
+  pairs INTEGER NOT NULL, alt_images INTEGER NOT NULL, PRIMARY KEY (alt_id, blob_id)) WITHOUT ROWID;
 CREATE TEMP TABLE f_blob_counts (blob_id INTEGER PRIMARY KEY, alts INTEGER NOT NULL);
+CREATE TEMP TABLE f_image_facts (image_id INTEGER PRIMARY KEY, width INTEGER NOT NULL, height INTEGER NOT NULL,
+  opt_out TEXT, alts INTEGER NOT NULL);
+CREATE TEMP TABLE f_opt_pages (page_id INTEGER PRIMARY KEY, opt_out TEXT NOT NULL);
 CREATE TEMP TABLE f_alt_ranks (alt_id INTEGER PRIMARY KEY, token_rank INTEGER NOT NULL);
 `;
 
@@ -100,10 +102,14 @@ const COUNT_STEPS: readonly [string, string][] = [
   // CROSS JOIN keeps pairs the outer loop: one sequential scan, rows appended in id order.
   ['pairs', `INSERT INTO f_pairs SELECT p.id, a.alt_id, m.blob_id, p.image_id, p.page_id, p.word_count FROM pairs p
      CROSS JOIN f_images m ON m.image_id = p.image_id CROSS JOIN f_alts a ON a.alt_key = p.alt_key`],
-  ['samples', `INSERT INTO f_samples SELECT alt_id, blob_id, min(pair_id), count(*) FROM f_pairs
-     GROUP BY alt_id, blob_id ORDER BY alt_id, blob_id`],
-  ['images per alt', `INSERT INTO f_alt_counts SELECT alt_id, count(*), sum(pairs) FROM f_samples GROUP BY alt_id ORDER BY alt_id`],
+  // Grouped rows come out in (alt, blob) order, so counting each alt's images is a streaming window.
+  ['samples', `INSERT INTO f_samples SELECT alt_id, blob_id, source_pair, pairs, count(*) OVER (PARTITION BY alt_id)
+     FROM (SELECT alt_id, blob_id, min(pair_id) AS source_pair, count(*) AS pairs FROM f_pairs
+           GROUP BY alt_id, blob_id ORDER BY alt_id, blob_id)`],
   ['alts per image', 'INSERT INTO f_blob_counts SELECT blob_id, count(*) FROM f_samples GROUP BY blob_id ORDER BY blob_id'],
+  ['image facts', `INSERT INTO f_image_facts SELECT m.image_id, m.width, m.height, m.opt_out, c.alts
+     FROM f_images m JOIN f_blob_counts c ON c.blob_id = m.blob_id`],
+  ['page opt-outs', 'INSERT INTO f_opt_pages SELECT id, opt_out FROM pages WHERE opt_out IS NOT NULL'],
 ];
 
 const UPSERT_TAIL = `
@@ -145,8 +151,7 @@ export class FilterStore {
       setPhash: db.prepare('UPDATE blobs SET phash = ? WHERE sha256 = ?'),
       getEvalHash: db.prepare('SELECT bytes, mtime_ms AS mtimeMs, phash FROM eval_hashes WHERE path = ?'),
       putEvalHash: db.prepare('INSERT OR REPLACE INTO eval_hashes (path, bytes, mtime_ms, phash) VALUES (?, ?, ?, ?)'),
-      byReason: db.prepare('SELECT reason, count(*) AS n FROM decisions GROUP BY reason'),
-      byReasons: db.prepare('SELECT reasons, count(*) AS n FROM decisions WHERE reasons IS NOT NULL GROUP BY reasons'),
+      byReasons: db.prepare('SELECT reasons, count(*) AS n FROM decisions GROUP BY reasons'),
     };
   }
 
@@ -166,9 +171,8 @@ export class FilterStore {
       pairs: one('SELECT count(*) FROM f_pairs'),
       images: one('SELECT count(*) FROM f_blob_counts'),
       samples: one('SELECT count(*) FROM f_samples'),
-      // A text of w words has w unigrams and w - 1 bigrams: summed over distinct alts, a bound.
-      maxDistinctTokens: one(`SELECT sum(2 * (length(a.alt_key) - length(replace(a.alt_key, ' ', ''))) + 1)
-        FROM f_alt_counts c JOIN f_alts a ON a.alt_id = c.alt_id`),
+      // A text of w words has w unigrams and w - 1 bigrams: summed over the distinct alts, a bound.
+      maxDistinctTokens: one(`SELECT sum(2 * (length(alt_key) - length(replace(alt_key, ' ', ''))) + 1) FROM f_alts`),
     };
   }
 
@@ -180,7 +184,8 @@ export class FilterStore {
   /** Streams [alt_id, alt_key, pairs] for every alt of the raw dataset. Write nothing while it is open. */
   iterateAlts(): IterableIterator<[number, string, number]> {
     return this.db
-      .prepare('SELECT a.alt_id, a.alt_key, c.pairs FROM f_alt_counts c JOIN f_alts a ON a.alt_id = c.alt_id')
+      .prepare(`SELECT a.alt_id, a.alt_key, c.pairs FROM (SELECT alt_id, sum(pairs) AS pairs FROM f_samples GROUP BY alt_id) c
+        JOIN f_alts a ON a.alt_id = c.alt_id`)
       .raw()
       .iterate() as IterableIterator<[number, string, number]>;
   }
@@ -282,17 +287,20 @@ export class FilterStore {
 
   /** Counts of the decisions table: kept, by first reason, and by every failing filter. */
   countDecisions(): DecisionCounts {
+    // One pass over the few distinct reason lists: `reason` is always the first item of `reasons`.
     const first: Record<string, number> = {};
+    const any: Record<string, number> = {};
     let pairs = 0;
     let kept = 0;
-    for (const { reason, n } of this.stmts.byReason!.all() as { reason: string | null; n: number }[]) {
+    for (const { reasons, n } of this.stmts.byReasons!.all() as { reasons: string | null; n: number }[]) {
       pairs += n;
-      if (reason === null) kept += n;
-      else first[reason] = n;
-    }
-    const any: Record<string, number> = {};
-    for (const { reasons, n } of this.stmts.byReasons!.all() as { reasons: string; n: number }[]) {
-      for (const name of reasons.split(',')) any[name] = (any[name] ?? 0) + n;
+      if (reasons === null) {
+        kept += n;
+        continue;
+      }
+      const names = reasons.split(',');
+      first[names[0]!] = (first[names[0]!] ?? 0) + n;
+      for (const name of names) any[name] = (any[name] ?? 0) + n;
     }
     return { pairs, kept, first, any };
   }

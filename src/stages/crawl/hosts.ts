@@ -4,7 +4,8 @@ import type { RobotsRules } from './robots.js';
 
 /**
  * Per-host politeness: requests in flight (at most `perHostConcurrency`), the earliest next
- * start (minDelayMs, raised by Crawl-delay), and a 429/503 backoff. Also the host's share of
+ * start (minDelayMs, raised by Crawl-delay, counted from both the start and the end of the
+ * previous request), and a 429/503 backoff. Also the host's share of
  * the frontier that the scheduler claimed from the store (small batches, never all rows).
  */
 export class HostState {
@@ -44,8 +45,13 @@ export class HostState {
     this.nextStartAt = now + this.delayMs;
   }
 
+  /**
+   * Counts a request out. The delay also runs from here: a request that took long does not
+   * let the next one follow it at once (Crawl-delay is time between requests, not between starts).
+   */
   end(): void {
     this.inFlight -= 1;
+    if (this.delayMs > 0) this.nextStartAt = Math.max(this.nextStartAt, Date.now() + this.delayMs);
   }
 
   /** A request made by a task that already holds a slot here (a retry, a same-host redirect): waits for the delay only. */

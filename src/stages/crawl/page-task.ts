@@ -42,8 +42,7 @@ export async function crawlPage(rt: Runtime, item: ClaimedPage): Promise<void> {
     rt.writer.add(() => rt.store.recordPageNotModified(item.id, attempts, now));
     return;
   }
-  const isSitemap = item.kind === 'sitemap' || (XML_TYPES.has(mediaType(fetched.headers) ?? '') && looksLikeSitemap(fetched.body));
-  const result = isSitemap ? readSitemap(rt, item, fetched) : readHtml(rt, item, fetched);
+  const result = isSitemap(item, fetched) ? readSitemap(rt, item, fetched) : readHtml(rt, item, fetched);
   rt.counters.bytes += fetched.body.length;
   rt.writer.add(
     () => rt.store.recordPageDone(item.id, { ...result, attempts }, now),
@@ -52,6 +51,14 @@ export async function crawlPage(rt: Runtime, item: ClaimedPage): Promise<void> {
       rt.discovered(found.hosts);
     },
   );
+}
+
+/** What the response is decides, not what the URL looked like: a "sitemap" answered with HTML is a page, and the other way round. */
+function isSitemap(item: ClaimedPage, fetched: Fetched): boolean {
+  const type = mediaType(fetched.headers);
+  if (type !== undefined && HTML_TYPES.has(type)) return false;
+  if (item.kind === 'sitemap') return true;
+  return (type === undefined || XML_TYPES.has(type)) && looksLikeSitemap(fetched.body);
 }
 
 function checkPageType(type: string | undefined, kind: ClaimedPage['kind']): string | null {

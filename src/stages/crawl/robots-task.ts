@@ -11,20 +11,19 @@ import { hostOf, normalizeUrl } from './url.js';
  * host's delay; its `Sitemap:` lines join the frontier when the host is in scope.
  */
 
-/** Applies a fresh stored robots.txt at once; false when it must be fetched. */
+/** Applies a fresh stored robots.txt at once; undefined when it must be fetched. */
 export function useCachedRobots(rt: Runtime, h: HostState, protocol: string): Set<string> | undefined {
   const row = rt.store.getHost(h.host);
   if (!row || row.robots_status === null) return undefined;
   const source = { status: row.robots_status, text: row.robots_txt, fetchedAt: row.robots_fetched_at };
   if (!isReusable(source, rt.config.robotsCacheHours * 3_600_000, Date.now())) return undefined;
-  return applyRobots(rt, h, protocol, source, Date.now());
+  return applyRobots(rt, h, protocol, source, 0);
 }
 
 /** Fetches, saves and applies robots.txt; returns the hosts that got sitemap rows. */
 export async function fetchRobots(rt: Runtime, hosts: HostTable, h: HostState, protocol: string): Promise<Set<string>> {
-  const startedAt = Date.now();
   const source = await downloadRobots(rt, hosts, h, protocol);
-  const found = applyRobots(rt, h, protocol, source, startedAt);
+  const found = applyRobots(rt, h, protocol, source, Date.now());
   rt.store.saveRobots(h.host, source.text, source.status, h.robots?.crawlDelayMs ?? null, Date.now());
   return found;
 }
@@ -53,11 +52,12 @@ async function downloadRobots(rt: Runtime, hosts: HostTable, h: HostState, proto
   }
 }
 
-function applyRobots(rt: Runtime, h: HostState, protocol: string, source: RobotsSource, startedAt: number): Set<string> {
+/** `after`: when robots.txt arrived (or was read from the store); the next request waits the delay from then. */
+function applyRobots(rt: Runtime, h: HostState, protocol: string, source: RobotsSource, after: number): Set<string> {
   const rules = makeRobotsRules(h.host, source, rt.config.maxCrawlDelaySeconds);
   h.robots = rules;
   h.delayMs = Math.max(rt.config.minDelayMs, rules.crawlDelayMs ?? 0);
-  h.nextStartAt = Math.max(h.nextStartAt, startedAt + h.delayMs);
+  h.nextStartAt = Math.max(h.nextStartAt, after + h.delayMs);
   if (!rt.config.followSitemaps || rules.sitemaps.length === 0 || !rt.scope.allows(`${protocol}//${h.host}/`)) return new Set();
   const sitemaps = rules.sitemaps
     .map((u) => normalizeUrl(u))

@@ -21,6 +21,8 @@ export interface Runtime {
   discovered(hosts: Iterable<string>): void;
   scope: Scope;
   counters: Counters;
+  /** When this invocation started (for the rates). */
+  startedAt: number;
   signal: AbortSignal;
   log: Logger;
 }

@@ -123,8 +123,7 @@ export class Scheduler {
       const robots = h.robots!;
       const refusal = robots.refusal(item.row.url);
       if (refusal !== null) {
-        this.recordFailure(item, new FetchFailure(refusal, { attempts: 0 }), 'skipped');
-        this.rt.counters.robotsBlocked += 1;
+        this.recordFailure(item, new FetchFailure(refusal, { attempts: 0 }));
         continue;
       }
       this.start(h, item, now);
@@ -200,7 +199,7 @@ export class Scheduler {
           return;
         }
       }
-      this.recordFailure(item, err, 'failed');
+      this.recordFailure(item, err);
     }
   }
 
@@ -213,7 +212,10 @@ export class Scheduler {
     this.rt.log.debug(`${host}: backing off for ${Math.round(ms / 1000)} s`);
   }
 
-  private recordFailure(item: Item, f: FetchFailure, status: 'failed' | 'skipped'): void {
+  /** Disallowed by robots.txt is the site's answer (a page is 'skipped'); anything else failed, and may be retried by a later run. */
+  private recordFailure(item: Item, f: FetchFailure): void {
+    const blocked = f.reason === 'robots_disallowed';
+    const status = blocked ? 'skipped' : 'failed';
     const failure = {
       reason: f.reason,
       httpStatus: f.httpStatus,
@@ -223,13 +225,11 @@ export class Scheduler {
     };
     const now = Date.now();
     const id = item.row.id;
-    if (item.kind === 'page') {
-      this.rt.writer.add(() => this.rt.store.recordPageFailed(id, failure, now, status));
-      if (status === 'failed') this.rt.counters.pagesFailed += 1;
-    } else {
-      this.rt.writer.add(() => this.rt.store.recordImageFailed(id, failure, now));
-      if (status === 'failed') this.rt.counters.imagesFailed += 1;
-    }
+    if (item.kind === 'page') this.rt.writer.add(() => this.rt.store.recordPageFailed(id, failure, now, status));
+    else this.rt.writer.add(() => this.rt.store.recordImageFailed(id, failure, now));
+    if (blocked) this.rt.counters.robotsBlocked += 1;
+    else if (item.kind === 'page') this.rt.counters.pagesFailed += 1;
+    else this.rt.counters.imagesFailed += 1;
     this.rt.log.debug(`${item.row.url}: ${f.message}`);
   }
 
@@ -241,7 +241,7 @@ export class Scheduler {
       return;
     }
     this.rt.log.warn(`${item.row.url}: unexpected error: ${err instanceof Error ? err.message : String(err)}`);
-    this.recordFailure(item, new FetchFailure('internal_error'), 'failed');
+    this.recordFailure(item, new FetchFailure('internal_error'));
   }
 
   private startRobots(h: HostState, protocol: string, now: number): void {

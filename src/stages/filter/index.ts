@@ -27,7 +27,7 @@ import { computeTokenRanks, type TokenRankResult } from './token-ranks.js';
 export interface FilterRunOptions {
   /** Where relative `filter.custom` module paths resolve: the config file's folder. @default process.cwd() */
   baseDir?: string;
-  /** Distinct tokens counted in memory at once before the rare-token count splits into more sweeps. @default 2000000 */
+  /** Distinct tokens counted in memory at once before the rare-token count splits into more sweeps. @default 3000000 */
   maxTokensInMemory?: number;
 }
 

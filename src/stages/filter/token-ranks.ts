@@ -41,64 +41,67 @@ function mix(a: number, b: number, seed: number): number {
 const slotHash = (a: number, b: number): number => mix(a, b, 0x1234567);
 const partHash = (a: number, b: number): number => mix(a, b, 0x5bd1e995);
 
-/** Token (a, b) → summed weight; b = -1 for a unigram. `stamp` remembers the last alt that added it. */
+/**
+ * Token (a, b) → summed weight (b = -1 for a unigram), open addressing with linear probing in one
+ * interleaved Int32Array [a, b, count] per slot: one cache line per probe, no per-entry garbage.
+ */
 class TokenTable {
-  a: Int32Array;
-  b: Int32Array;
-  count: Float64Array;
-  stamp: Int32Array;
+  slots: Int32Array;
   size = 0;
 
   constructor(capacity = 1 << 16) {
-    this.a = new Int32Array(capacity).fill(EMPTY);
-    this.b = new Int32Array(capacity);
-    this.count = new Float64Array(capacity);
-    this.stamp = new Int32Array(capacity);
+    this.slots = new Int32Array(capacity * 3).fill(EMPTY);
   }
 
+  get capacity(): number {
+    return this.slots.length / 3;
+  }
+
+  /** The slot index (× 3) holding (a, b), or the empty one where it would go. */
   private find(a: number, b: number): number {
-    const mask = this.a.length - 1;
+    const mask = this.capacity - 1;
+    const s = this.slots;
     let i = slotHash(a, b) & mask;
-    while (this.a[i] !== EMPTY && (this.a[i] !== a || this.b[i] !== b)) i = (i + 1) & mask;
-    return i;
+    while (s[i * 3] !== EMPTY && (s[i * 3] !== a || s[i * 3 + 1] !== b)) i = (i + 1) & mask;
+    return i * 3;
   }
 
-  /** Adds `weight` unless alt `stamp` already added this token. */
-  add(a: number, b: number, weight: number, stamp: number): void {
-    const i = this.find(a, b);
-    if (this.a[i] === EMPTY) {
-      this.a[i] = a;
-      this.b[i] = b;
-      this.count[i] = weight;
-      this.stamp[i] = stamp;
-      if (++this.size * 2 > this.a.length) this.rebuild(this.a.length * 2, () => true);
-    } else if (this.stamp[i] !== stamp) {
-      this.count[i]! += weight;
-      this.stamp[i] = stamp;
+  /** Adds `weight` to the count of (a, b). */
+  add(a: number, b: number, weight: number): void {
+    const j = this.find(a, b);
+    const s = this.slots;
+    if (s[j] !== EMPTY) {
+      s[j + 2]! += weight;
+      return;
     }
+    s[j] = a;
+    s[j + 1] = b;
+    s[j + 2] = weight;
+    // Grow at 3/4 full: linear probing stays short.
+    if (++this.size * 4 > this.capacity * 3) this.rebuild(this.capacity * 2, () => true);
   }
 
   get(a: number, b: number): number {
-    const i = this.find(a, b);
-    return this.a[i] === EMPTY ? 0 : this.count[i]!;
+    const j = this.find(a, b);
+    return this.slots[j] === EMPTY ? 0 : this.slots[j + 2]!;
+  }
+
+  *counts(): Generator<number> {
+    for (let j = 0; j < this.slots.length; j += 3) if (this.slots[j] !== EMPTY) yield this.slots[j + 2]!;
   }
 
   /** Re-inserts the entries that `keep` accepts into a table of `capacity` slots. */
   rebuild(capacity: number, keep: (a: number, b: number) => boolean): void {
-    const old = { a: this.a, b: this.b, count: this.count, stamp: this.stamp };
-    this.a = new Int32Array(capacity).fill(EMPTY);
-    this.b = new Int32Array(capacity);
-    this.count = new Float64Array(capacity);
-    this.stamp = new Int32Array(capacity);
+    const old = this.slots;
+    this.slots = new Int32Array(capacity * 3).fill(EMPTY);
     this.size = 0;
-    for (let j = 0; j < old.a.length; j++) {
-      const a = old.a[j]!;
-      if (a === EMPTY || !keep(a, old.b[j]!)) continue;
-      const i = this.find(a, old.b[j]!);
-      this.a[i] = a;
-      this.b[i] = old.b[j]!;
-      this.count[i] = old.count[j]!;
-      this.stamp[i] = old.stamp[j]!;
+    for (let j = 0; j < old.length; j += 3) {
+      const a = old[j]!;
+      if (a === EMPTY || !keep(a, old[j + 1]!)) continue;
+      const k = this.find(a, old[j + 1]!);
+      this.slots[k] = a;
+      this.slots[k + 1] = old[j + 1]!;
+      this.slots[k + 2] = old[j + 2]!;
       this.size++;
     }
   }
@@ -107,7 +110,7 @@ class TokenTable {
 const inPartition = (p: Partition, a: number, b: number): boolean => (partHash(a, b) & p.mask) === p.value;
 
 /** Computes every alt's token rank and stores it (f_alt_ranks). */
-export function computeTokenRanks(store: FilterStore, maxTokensInMemory = 2_000_000): TokenRankResult {
+export function computeTokenRanks(store: FilterStore, maxTokensInMemory = 3_000_000): TokenRankResult {
   const vocabulary = new Map<string, number>();
   const minFreq = new Float64Array(store.maxAltId() + 1).fill(Infinity);
   const histogram = new Map<number, number>();
@@ -118,11 +121,15 @@ export function computeTokenRanks(store: FilterStore, maxTokensInMemory = 2_000_
     const part = todo.shift();
     const table = part ? new TokenTable() : undefined;
     const ids: number[] = [];
+    const seen: Seen = { list: [], set: undefined }; // this alt's tokens: a token counts once per alt
     for (const [altId, key, weight] of store.iterateAlts()) {
       ids.length = 0;
+      seen.list.length = 0;
+      seen.set = undefined;
       for (const word of key.split(' ')) {
         let id = vocabulary.get(word);
         if (id === undefined) vocabulary.set(word, (id = vocabulary.size));
+        if (id >= 67_108_864) throw new Error('rare tokens: more than 2^26 distinct words');
         ids.push(id);
       }
       let lowest = minFreq[altId]!;
@@ -131,8 +138,8 @@ export function computeTokenRanks(store: FilterStore, maxTokensInMemory = 2_000_
           if (bigram === 1 && i + 1 === ids.length) break;
           const a = ids[i]!;
           const b = bigram === 1 ? ids[i + 1]! : -1;
-          if (part && table && inPartition(part, a, b)) {
-            table.add(a, b, weight, altId);
+          if (part && table && inPartition(part, a, b) && !seenBefore(seen, a, b)) {
+            table.add(a, b, weight);
             if (table.size > maxTokensInMemory) splitPartition(part, table, todo);
           }
           if (previous && inPartition(previous.part, a, b)) lowest = Math.min(lowest, previous.table.get(a, b));
@@ -141,7 +148,7 @@ export function computeTokenRanks(store: FilterStore, maxTokensInMemory = 2_000_
       minFreq[altId] = lowest;
     }
     sweeps++;
-    if (table) for (let i = 0; i < table.a.length; i++) if (table.a[i] !== EMPTY) histogram.set(table.count[i]!, (histogram.get(table.count[i]!) ?? 0) + 1);
+    if (table) for (const count of table.counts()) histogram.set(count, (histogram.get(count) ?? 0) + 1);
     previous = part && table ? { part, table } : undefined;
   }
   const rankOf = ranksByFrequency(histogram);
@@ -149,12 +156,39 @@ export function computeTokenRanks(store: FilterStore, maxTokensInMemory = 2_000_
   return { distinctTokens: [...histogram.values()].reduce((s, n) => s + n, 0), sweeps };
 }
 
+/**
+ * True when (a, b) is already in `seen`, else records it. Most alts have tens of tokens, where a
+ * scan beats a Set; past 64 the list is abandoned for a Set keyed by a * 2^26 + b + 1 (exact:
+ * word ids stay below 2^26).
+ */
+function seenBefore(seen: Seen, a: number, b: number): boolean {
+  if (seen.set) {
+    const key = a * 67_108_864 + b + 1;
+    if (seen.set.has(key)) return true;
+    seen.set.add(key);
+    return false;
+  }
+  const list = seen.list;
+  for (let i = 0; i < list.length; i += 2) if (list[i] === a && list[i + 1] === b) return true;
+  list.push(a, b);
+  if (list.length > 128) {
+    seen.set = new Set();
+    for (let i = 0; i < list.length; i += 2) seen.set.add(list[i]! * 67_108_864 + list[i + 1]! + 1);
+  }
+  return false;
+}
+
+interface Seen {
+  list: number[];
+  set: Set<number> | undefined;
+}
+
 /** Halves `part` in place (one more hash bit), drops the other half from `table` and queues it. */
 function splitPartition(part: Partition, table: TokenTable, todo: Partition[]): void {
   const bit = part.mask + 1;
   todo.push({ mask: part.mask | bit, value: part.value | bit });
   part.mask |= bit;
-  table.rebuild(table.a.length, (a, b) => inPartition(part, a, b));
+  table.rebuild(table.capacity, (a, b) => inPartition(part, a, b));
 }
 
 /** frequency → number of distinct tokens strictly more frequent. */

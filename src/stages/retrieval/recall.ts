@@ -28,10 +28,30 @@ export interface Embeddings {
   text: Float32Array;
 }
 
-/** Recall@1/5/10 and mean rank in both directions. */
-export function scoreRetrieval(e: Embeddings): RetrievalMetrics {
-  const sim = similarityMatrix(e);
-  return scoreSimilarity(sim, e.count);
+/**
+ * Recall@1/5/10 and mean rank in both directions. Similarities are computed a block of images
+ * at a time, so memory stays O(block × n) rather than n² (10,000 samples would need 400 MB).
+ */
+export function scoreRetrieval(e: Embeddings, blockSize = 256): RetrievalMetrics {
+  const n = e.count;
+  const diagonal = Float32Array.from({ length: n }, (_, i) => dot(e.image, i, e.text, i, e.dim));
+  const imageRanks: number[] = [];
+  const textRanks = new Array<number>(n).fill(1);
+  for (let start = 0; start < n; start += blockSize) {
+    const rows = Math.min(blockSize, n - start);
+    const block = similarityBlock(e, start, rows);
+    for (let r = 0; r < rows; r++) {
+      const i = start + r;
+      imageRanks.push(rankOf(i, n, (j) => block[r * n + j] as number));
+      for (let j = 0; j < n; j++) {
+        if (j === i) continue;
+        const s = block[r * n + j] as number;
+        const target = diagonal[j] as number;
+        if (s > target || (s === target && i < j)) textRanks[j] = (textRanks[j] as number) + 1;
+      }
+    }
+  }
+  return { samples: n, imageToText: summarise(imageRanks), textToImage: summarise(textRanks) };
 }
 
 /** The same, from an n×n similarity matrix (rows: images, columns: captions). */
@@ -68,17 +88,20 @@ function summarise(ranks: number[]): DirectionMetrics {
   };
 }
 
-function similarityMatrix(e: Embeddings): Float32Array {
-  const { count: n, dim, image, text } = e;
-  const sim = new Float32Array(n * n);
-  for (let i = 0; i < n; i++) {
-    const io = i * dim;
-    for (let j = 0; j < n; j++) {
-      const to = j * dim;
-      let s = 0;
-      for (let k = 0; k < dim; k++) s += (image[io + k] as number) * (text[to + k] as number);
-      sim[i * n + j] = s;
-    }
+/** Rows start…start+rows of the image×text similarity matrix. */
+function similarityBlock(e: Embeddings, start: number, rows: number): Float32Array {
+  const n = e.count;
+  const block = new Float32Array(rows * n);
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < n; j++) block[r * n + j] = dot(e.image, start + r, e.text, j, e.dim);
   }
-  return sim;
+  return block;
+}
+
+function dot(a: Float32Array, i: number, b: Float32Array, j: number, dim: number): number {
+  const ao = i * dim;
+  const bo = j * dim;
+  let s = 0;
+  for (let k = 0; k < dim; k++) s += (a[ao + k] as number) * (b[bo + k] as number);
+  return s;
 }

@@ -21,8 +21,8 @@ import type { StageContext } from '../../util/context.js';
 import { stableHash } from '../../util/hash.js';
 import { imagePath } from '../../util/image-path.js';
 import { type EncodeOptions, encodeImage } from './encode.js';
-import { MANIFEST_FILE, SIZES_FILE, VAL_MANIFEST_FILE, writeManifests } from './manifest.js';
-import { writeSamples } from './write-samples.js';
+import { MANIFEST_FILE, SIZES_FILE, type SplitIndex, VAL_MANIFEST_FILE, writeManifests } from './manifest.js';
+import { type WriteSamplesResult, writeSamples } from './write-samples.js';
 
 export interface ShardOptions {
   /** Delete every shard and write all kept pairs again (after filters changed what is kept). @default false */
@@ -86,25 +86,7 @@ export async function runShard(config: ShardConfig, ctx: StageContext, options: 
       queued,
     });
     const index = writeManifests(dir, store.listShards(), { train: config.trainPrefix, val: config.valPrefix });
-    const seconds = Math.max(1e-3, (Date.now() - started) / 1000);
-    const summary: ShardSummary = {
-      queued,
-      samplesWritten: result.train.samples + result.val.samples,
-      trainSamplesWritten: result.train.samples,
-      valSamplesWritten: result.val.samples,
-      shardsWritten: result.train.shards + result.val.shards,
-      bytesWritten: result.train.bytes + result.val.bytes,
-      failed: result.failed,
-      totalShards: index.train.shards + index.val.shards,
-      totalSamples: index.train.samples + index.val.samples,
-      staleSamples: store.countStale(),
-      imagesPerSecond: result.processed / seconds,
-      shardsDir: dir,
-      trainShards: index.train.pattern && join(dir, index.train.pattern),
-      valShards: index.val.pattern && join(dir, index.val.pattern),
-      manifest: join(dir, MANIFEST_FILE),
-      interrupted: ctx.signal.aborted,
-    };
+    const summary = summarize(result, index, { queued, dir, started, stale: store.countStale(), interrupted: ctx.signal.aborted });
     if (summary.staleSamples > 0) {
       ctx.log.warn(`${summary.staleSamples} samples in existing shards are no longer kept by the filter: run \`align-data shard --rebuild\``);
     }
@@ -113,6 +95,32 @@ export async function runShard(config: ShardConfig, ctx: StageContext, options: 
   } finally {
     store.close();
   }
+}
+
+function summarize(
+  result: WriteSamplesResult,
+  index: Record<'train' | 'val', SplitIndex>,
+  run: { queued: number; dir: string; started: number; stale: number; interrupted: boolean },
+): ShardSummary {
+  const seconds = Math.max(1e-3, (Date.now() - run.started) / 1000);
+  return {
+    queued: run.queued,
+    samplesWritten: result.train.samples + result.val.samples,
+    trainSamplesWritten: result.train.samples,
+    valSamplesWritten: result.val.samples,
+    shardsWritten: result.train.shards + result.val.shards,
+    bytesWritten: result.train.bytes + result.val.bytes,
+    failed: result.failed,
+    totalShards: index.train.shards + index.val.shards,
+    totalSamples: index.train.samples + index.val.samples,
+    staleSamples: run.stale,
+    imagesPerSecond: result.processed / seconds,
+    shardsDir: run.dir,
+    trainShards: index.train.pattern && join(run.dir, index.train.pattern),
+    valShards: index.val.pattern && join(run.dir, index.val.pattern),
+    manifest: join(run.dir, MANIFEST_FILE),
+    interrupted: run.interrupted,
+  };
 }
 
 function encodeOptions(config: ShardConfig): EncodeOptions {

@@ -17,11 +17,6 @@ export interface TarMember {
   data: Uint8Array;
 }
 
-/** Bytes a member takes in the archive: its header plus its data padded to a block. */
-export function tarMemberSize(dataBytes: number): number {
-  return BLOCK + Math.ceil(dataBytes / BLOCK) * BLOCK;
-}
-
 /** The 512-byte ustar header of a regular file. */
 export function tarHeader(name: string, size: number): Buffer {
   if (!/^[\x21-\x7e]{1,100}$/.test(name)) throw new Error(`tar member name must be 1-100 printable ASCII characters: ${name}`);

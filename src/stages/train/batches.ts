@@ -34,15 +34,22 @@ interface Decoded {
   caption: string;
 }
 
-/** Pulls batches from a sample stream, always decoding the next batch while the caller trains on this one. */
+/**
+ * Pulls batches from a sample stream, decoding the next batch while the caller trains on this
+ * one. Raw samples are read ahead (two batches' worth), so that when a batch is started every
+ * one of its decodes can be handed to sharp's threads at once, before the caller's step blocks
+ * the main thread.
+ */
 export class BatchStream {
   private pending: Promise<Batch | null> | undefined;
-  private done = false;
+  private readonly ahead: ReadAhead<RawSample>;
 
   constructor(
-    private readonly samples: AsyncIterator<RawSample>,
+    samples: AsyncIterator<RawSample>,
     private readonly options: BatchOptions,
-  ) {}
+  ) {
+    this.ahead = new ReadAhead(samples, 2 * options.batchSize);
+  }
 
   /** The next batch, or null when the samples ran out. */
   async next(): Promise<Batch | null> {
@@ -54,36 +61,22 @@ export class BatchStream {
 
   /** Stops reading (closes the open shard). */
   async close(): Promise<void> {
-    this.done = true;
     await this.pending?.catch(() => null);
-    await this.samples.return?.();
+    this.pending = undefined;
+    await this.ahead.close();
   }
 
   private async build(): Promise<Batch | null> {
     const { batchSize } = this.options;
     const good: Decoded[] = [];
-    while (good.length < batchSize && !this.done) {
-      const raw = await this.pull(batchSize - good.length);
+    while (good.length < batchSize) {
+      const raw = this.ahead.takeNow(batchSize - good.length) ?? (await this.ahead.take(batchSize - good.length));
       if (raw.length === 0) break;
       good.push(...(await this.decodeAll(raw)));
     }
     if (good.length === 0 || (good.length < batchSize && !this.options.keepPartial)) return null;
     return this.assemble(good);
   }
-
-  private async pull(n: number): Promise<RawSample[]> {
-    const out: RawSample[] = [];
-    while (out.length < n) {
-      const r = await this.samples.next();
-      if (r.done) {
-        this.done = true;
-        break;
-      }
-      out.push(r.value);
-    }
-    return out;
-  }
-
   private async decodeAll(raw: RawSample[]): Promise<Decoded[]> {
     const { resolution, augment, counts } = this.options;
     // Draw every crop before any decode starts, so the order of completion cannot change them.
@@ -110,5 +103,54 @@ export class BatchStream {
     const tokens = new Int32Array(items.length * length).fill(tokenizer.padId);
     ids.forEach((t, b) => tokens.set(t, b * length));
     return { size: items.length, images, tokens, length, captions: items.map((i) => i.caption) };
+  }
+}
+
+/** Keeps up to `target` items read ahead of the consumer, refilling whenever the event loop is free. */
+class ReadAhead<T> {
+  private readonly items: T[] = [];
+  private done = false;
+  private filling: Promise<void> | undefined;
+
+  constructor(
+    private readonly source: AsyncIterator<T>,
+    private readonly target: number,
+  ) {}
+
+  /** n items (fewer at the end) if they are already here, without waiting; else undefined. */
+  takeNow(n: number): T[] | undefined {
+    if (this.items.length < n && !this.done) return undefined;
+    const out = this.items.splice(0, n);
+    void this.fill();
+    return out;
+  }
+
+  /** n items (fewer at the end), waiting for the source as needed. */
+  async take(n: number): Promise<T[]> {
+    while (this.items.length < n && !this.done) await this.fill();
+    const out = this.items.splice(0, n);
+    void this.fill();
+    return out;
+  }
+
+  async close(): Promise<void> {
+    this.done = true;
+    await this.filling?.catch(() => undefined);
+    await this.source.return?.();
+  }
+
+  private fill(): Promise<void> {
+    this.filling ??= (async () => {
+      try {
+        while (!this.done && this.items.length < this.target) {
+          const r = await this.source.next();
+          if (r.done) this.done = true;
+          else this.items.push(r.value);
+        }
+      } finally {
+        this.filling = undefined;
+      }
+    })();
+    return this.filling;
   }
 }

@@ -1,6 +1,11 @@
 /**
  * Decodes a sample's image with sharp into `size`×`size` RGB bytes: a random crop and flip for
  * training, a centre crop for eval. A corrupt image yields null (the caller counts it).
+ *
+ * One sharp call per image, started the moment decodeImage is called: sharp then decodes on
+ * its own threads while the training step holds the main thread. (A crop that depended on a
+ * metadata() round trip would wait for the step to finish.) For training, sharp scales the
+ * shorter side to size / scale and the crop and flip are cut here, in one copy.
  */
 import sharp from 'sharp';
 import type { Rng } from './rng.js';
@@ -23,32 +28,39 @@ export function drawAugment(rng: Rng, cropMinScale: number, flip: boolean): Augm
 /** RGB bytes, row-major, size×size×3; null when the image does not decode. */
 export async function decodeImage(bytes: Buffer, size: number, augment?: Augment): Promise<Uint8Array | null> {
   try {
-    const image = sharp(bytes, { failOn: 'error', limitInputPixels: 100_000_000 });
-    let pipeline: sharp.Sharp;
-    if (augment) {
-      const { width, height } = await image.metadata();
-      if (!width || !height) return null;
-      const crop = pickCrop(width, height, augment);
-      pipeline = image.extract(crop).resize(size, size, { fit: 'fill' });
-      if (augment.flip) pipeline = pipeline.flop();
-    } else {
-      pipeline = image.resize(size, size, { fit: 'cover', position: 'centre' });
-    }
-    const { data, info } = await pipeline.removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
-    if (info.channels !== 3 || info.width !== size || info.height !== size) return null;
-    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    const side = augment ? Math.max(size, Math.round(size / augment.scale)) : size;
+    const { data, info } = await sharp(bytes, { failOn: 'error', limitInputPixels: 100_000_000 })
+      .resize(side, side, augment ? { fit: 'outside' } : { fit: 'cover', position: 'centre' })
+      .flatten({ background: '#ffffff' })
+      .toColourspace('srgb')
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3 || info.width < size || info.height < size) return null;
+    const pixels = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    return augment ? cropAndFlip(pixels, info.width, info.height, size, augment) : pixels;
   } catch {
     return null;
   }
 }
 
-/** A square crop of the drawn fraction of the shorter side, at the drawn place. */
-function pickCrop(width: number, height: number, augment: Augment): sharp.Region {
-  const side = Math.max(1, Math.round(Math.min(width, height) * augment.scale));
-  return {
-    left: Math.min(width - side, Math.floor(augment.x * (width - side + 1))),
-    top: Math.min(height - side, Math.floor(augment.y * (height - side + 1))),
-    width: side,
-    height: side,
-  };
+/** Cuts the size×size crop at the drawn place out of a width×height RGB image, mirrored if drawn. */
+function cropAndFlip(pixels: Uint8Array, width: number, height: number, size: number, augment: Augment): Uint8Array {
+  const left = Math.min(width - size, Math.floor(augment.x * (width - size + 1)));
+  const top = Math.min(height - size, Math.floor(augment.y * (height - size + 1)));
+  const out = new Uint8Array(size * size * 3);
+  for (let row = 0; row < size; row++) {
+    const src = ((top + row) * width + left) * 3;
+    const dst = row * size * 3;
+    if (!augment.flip) {
+      out.set(pixels.subarray(src, src + size * 3), dst);
+      continue;
+    }
+    for (let col = 0; col < size; col++) {
+      const from = src + (size - 1 - col) * 3;
+      out[dst + col * 3] = pixels[from] as number;
+      out[dst + col * 3 + 1] = pixels[from + 1] as number;
+      out[dst + col * 3 + 2] = pixels[from + 2] as number;
+    }
+  }
+  return out;
 }

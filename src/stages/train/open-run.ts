@@ -23,7 +23,7 @@ export interface LoadedRun {
   embedDim: number;
   /** Unit image and text embeddings of a batch. */
   embed(batch: Batch): Promise<{ image: Float32Array; text: Float32Array }>;
-  /** Eval batches (centre crops, in order) of the shards `spec` names. */
+  /** Eval batches (centre crops, in order) of the shards `spec` names (a folder: its val-* shards). */
   batches(spec: string, options?: { batchSize?: number; limit?: number }): AsyncGenerator<Batch>;
   /** What reading skipped so far. */
   counts: ReadCounts;
@@ -48,7 +48,7 @@ export async function openRun(runDir: string, ctx: StageContext, backend: Backen
     embedDim: run.model.embedDim,
     embed: (batch) => embedBatch(model, batch),
     batches(spec, options = {}) {
-      const paths = listShards(spec, ctx.log).map((s) => s.path);
+      const paths = listShards(spec, ctx.log, 'val').map((s) => s.path);
       const stream = openEvalBatches(paths, tokenizer, counts, {
         batchSize: options.batchSize ?? run.config.batchSize,
         resolution: run.model.image.resolution,

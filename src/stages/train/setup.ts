@@ -39,7 +39,7 @@ export async function setupRun(input: TrainConfig, ctx: StageContext): Promise<R
   const config = resolvePaths(input, ctx.dataDir);
   const runDir = config.out as string;
   const trainShards = listShards(config.shards as string, ctx.log).map((s) => s.path);
-  const valShards = config.val ? listShards(config.val, ctx.log).map((s) => s.path) : [];
+  const valShards = config.val ? listShards(config.val, ctx.log, 'val').map((s) => s.path) : [];
   const resumed = checkRunDir(runDir, config.resume) ? loadLatestCheckpoint(runDir) : null;
   const backend = await selectBackend(config.backend, ctx.log);
   const tokenizer = resumed ? WordPieceTokenizer.load(vocabPath(runDir)) : await learnVocabulary(trainShards, config, runDir, ctx);
@@ -62,7 +62,7 @@ function resolvePaths(config: TrainConfig, dataDir: string): TrainConfig {
   return { ...config, shards: config.shards ?? join(dataDir, 'shards'), out: resolve(config.out ?? join(dataDir, 'runs', 'default')) };
 }
 
-/** True when the run continues from a checkpoint; refuses to start over a run that has one. */
+/** True when the run continues from a checkpoint; refuses to start a new run over one that has one. */
 function checkRunDir(runDir: string, resume: boolean): boolean {
   const hasCheckpoint = existsSync(join(runDir, 'latest.json'));
   if (hasCheckpoint && !resume) {
@@ -70,7 +70,7 @@ function checkRunDir(runDir: string, resume: boolean): boolean {
       hint: 'pass --resume to continue it, or --out with a new folder to start another',
     });
   }
-  if (resume && !hasCheckpoint) throw new AlignError('E_USAGE', `--resume: ${runDir} holds no checkpoint to resume from`, { hint: 'drop --resume to start a new run there' });
+  // Like open_clip's `--resume latest`: nothing to resume from starts a new run.
   return hasCheckpoint;
 }
 

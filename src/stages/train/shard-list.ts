@@ -37,11 +37,12 @@ export function expandBraces(pattern: string): string[] {
 
 /**
  * Lists the shards `spec` names. A folder means its .tar files; when it holds several prefixes
- * (`train-…`, `val-…`), only `train-…` is used (and the log says so) so a held-out split in the
- * same folder never leaks into training. Missing files stop the run before any work.
+ * (`train-…`, `val-…`), only the preferred one is used (and the log says so): training never
+ * sees the held-out split, and eval never scores the training set. Missing files stop the run
+ * before any work.
  */
-export function listShards(spec: string, log?: Logger): ShardFile[] {
-  const paths = spec.split('::').flatMap((part) => listPart(part, log));
+export function listShards(spec: string, log?: Logger, prefer: 'train' | 'val' = 'train'): ShardFile[] {
+  const paths = spec.split('::').flatMap((part) => listPart(part, prefer, log));
   if (paths.length === 0) {
     throw new AlignError('E_NO_DATA', `no shards found at ${spec}`, {
       hint: 'run `align-data shard` first, or pass --shards with a folder or a pattern like shards/train-{000000..000009}.tar',
@@ -51,8 +52,8 @@ export function listShards(spec: string, log?: Logger): ShardFile[] {
   return paths.map((path) => ({ path, samples: sizeOf(path, sizes) }));
 }
 
-function listPart(part: string, log?: Logger): string[] {
-  if (existsSync(part) && statSync(part).isDirectory()) return listFolder(part, log);
+function listPart(part: string, prefer: string, log?: Logger): string[] {
+  if (existsSync(part) && statSync(part).isDirectory()) return listFolder(part, prefer, log);
   const paths = expandBraces(part);
   const missing = paths.filter((p) => !existsSync(p));
   if (missing.length > 0) {
@@ -63,7 +64,7 @@ function listPart(part: string, log?: Logger): string[] {
   return paths;
 }
 
-function listFolder(dir: string, log?: Logger): string[] {
+function listFolder(dir: string, prefer: string, log?: Logger): string[] {
   const tars = readdirSync(dir).filter((f) => f.endsWith('.tar')).sort();
   const prefixes = new Map<string, string[]>();
   for (const f of tars) {
@@ -71,10 +72,10 @@ function listFolder(dir: string, log?: Logger): string[] {
     prefixes.set(prefix, [...(prefixes.get(prefix) ?? []), f]);
   }
   let chosen = tars;
-  if (prefixes.size > 1 && prefixes.has('train')) {
-    chosen = prefixes.get('train') ?? [];
-    const skipped = [...prefixes.keys()].filter((p) => p !== 'train');
-    log?.info(`${dir}: using the train-* shards; skipped ${skipped.map((p) => `${p}-*`).join(', ')} (name them with --val)`);
+  if (prefixes.size > 1 && prefixes.has(prefer)) {
+    chosen = prefixes.get(prefer) ?? [];
+    const skipped = [...prefixes.keys()].filter((p) => p !== prefer);
+    log?.info(`${dir}: using the ${prefer}-* shards; skipped ${skipped.map((p) => `${p}-*`).join(', ')} (name shards with a pattern to choose)`);
   }
   return chosen.map((f) => join(dir, f));
 }

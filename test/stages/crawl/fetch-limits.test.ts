@@ -102,9 +102,9 @@ describe('fetch limits', () => {
       '/chain0': 'done',
       '/chain2': 'skipped redirect_target',
       '/long0': 'failed too_many_redirects',
-      '/to-blocked': 'failed robots_disallowed',
+      '/to-blocked': 'skipped robots_disallowed',
       '/to-other': 'done',
-      '/to-other-blocked': 'failed robots_disallowed',
+      '/to-other-blocked': 'skipped robots_disallowed',
     });
     expect(query(dir, `SELECT final_url FROM pages WHERE url = ?`, `${s.origin}/chain0`)).toEqual([{ final_url: `${s.origin}/chain2` }]);
     expect(hits(s.log, '/blocked') + hits(other.log, '/no') + hits(s.log, '/long6')).toBe(0);

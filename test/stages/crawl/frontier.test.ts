@@ -5,12 +5,15 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AlignError } from '../../../src/errors.js';
+import { runCrawl } from '../../../src/stages/crawl/index.js';
 import { makeScope } from '../../../src/stages/crawl/scope.js';
 import { readSeedsFile } from '../../../src/stages/crawl/seeds.js';
 import { normalizeUrl, registrableDomain } from '../../../src/stages/crawl/url.js';
+import { makeContext } from '../../../src/util/context.js';
+import { Logger } from '../../../src/util/log.js';
 import { makeTempDir } from '../../helpers/paths.js';
 import { startServer, type TestServer } from '../../helpers/server.js';
-import { crawl, hits, pageStates, query } from './crawl-helpers.js';
+import { crawl, hits, pageStates, query, testConfig } from './crawl-helpers.js';
 
 const chain = (n: number): Record<string, string> =>
   Object.fromEntries(Array.from({ length: n }, (_, i) => [i === 0 ? '/' : `/d${i}`, `<a href="/d${i + 1}">next</a>`]));
@@ -93,6 +96,15 @@ describe('frontier and scope', () => {
     expect(hits(other.log, '/pic.png')).toBe(1);
     await crawl(join(tmp.dir, 'scope-allow'), { seeds: [`${s.origin}/`], scope: { mode: 'allowlist', hosts: [other.host], include: [], exclude: [] } });
     expect(hits(other.log, '/page')).toBe(1);
+  });
+
+  test('progress: plain lines with pages, images, pairs, errors and rates when not on a terminal', async () => {
+    const s = await serve({ '/': '<a href="/a">a</a><img src="/gone.png" alt="a missing picture">', '/a': 'a' }, '127.0.0.75');
+    let text = '';
+    const log = new Logger({ sink: { write: (t: string) => (text += t), isTTY: false }, plainProgressIntervalMs: 0 });
+    await runCrawl(testConfig({ seeds: [`${s.origin}/`] }), makeContext(join(tmp.dir, 'progress'), { log }));
+    expect(text).toMatch(/^crawl: run #1, 1 seeds/m);
+    expect(text).toMatch(/^\[crawl\] pages 2 {2}images 0 {2}pairs 1 {2}errors 1 {2}pages\/s [\d.]+ {2}images\/s [\d.]+$/m);
   });
 
   test('nofollow from the robots meta and from X-Robots-Tag; an agent-scoped header for another bot is ignored', async () => {

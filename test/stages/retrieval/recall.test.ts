@@ -53,3 +53,25 @@ describe('Recall@K', () => {
     expect(m.textToImage).toEqual({ 'R@1': 1, 'R@5': 1, 'R@10': 1, meanRank: 1 });
   });
 });
+
+describe('scoring from embeddings', () => {
+  test('block by block gives the same ranks as the full similarity matrix', () => {
+    const n = 37;
+    const dim = 5;
+    let seed = 1;
+    const random = (): number => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 2 - 1;
+    const image = Float32Array.from({ length: n * dim }, random);
+    const text = Float32Array.from({ length: n * dim }, random);
+    const sim: number[] = [];
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let k = 0; k < dim; k++) s += image[i * dim + k]! * text[j * dim + k]!;
+        sim.push(Math.fround(s));
+      }
+    }
+    const expected = scoreSimilarity(sim, n);
+    expect(scoreRetrieval({ count: n, dim, image, text }, 8)).toEqual(expected);
+    expect(scoreRetrieval({ count: n, dim, image, text }, 100)).toEqual(expected);
+  });
+});

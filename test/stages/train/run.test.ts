@@ -82,6 +82,12 @@ describe('training runs', () => {
     expect(resumed.weights).not.toEqual(saved.weights);
   });
 
+  test('--resume with nothing to resume from starts a new run', async () => {
+    const out = join(tmp.dir, 'run-fresh');
+    const summary = await runTrain(tinyConfig({ shards: shards.train, out, steps: 1, resume: true }), ctx());
+    expect(summary).toMatchObject({ startStep: 0, steps: 1 });
+  });
+
   test('the same seed repeats a run exactly', async () => {
     const run = async (name: string) => {
       const out = join(tmp.dir, name);

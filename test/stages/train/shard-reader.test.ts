@@ -45,6 +45,8 @@ describe('shard lists', () => {
     expect(train.pattern).toMatch(/train-\{000000\.\.000002\}\.tar$/);
     // A folder with train- and val- shards trains on train- only.
     expect(listShards(dir).map((s) => s.path)).toEqual(listed.map((s) => s.path));
+    // …and eval, given the same folder, scores the held-out val- shards.
+    expect(listShards(dir, undefined, 'val').map((s) => s.path)).toEqual([join(dir, 'val-000000.tar')]);
     expect(listShards(`${dir}/val-000000.tar::${dir}/train-000002.tar`).map((s) => s.samples)).toEqual([1, 1]);
   });
 
