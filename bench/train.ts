@@ -10,14 +10,20 @@
  * that took the most time, and the wasm/cpu ratio. Native backends are reported as unavailable
  * when their packages are not installed.
  *
- * Then each gradient kernel this project composes is replayed at the shapes the step used:
+ * Then each gradient kernel this project composes is replayed at the shapes one wasm step used:
  * cpu's own kernel vs our composition on cpu, and our composition on wasm. That table is why
- * the cpu backend gets only some of the compositions (src/stages/train/kernels/index.ts).
+ * the cpu backend gets only some of the compositions (src/stages/train/kernels/index.ts). A cpu
+ * kernel of its own that takes over 20 s for one call is timed once and multiplied by its calls.
+ *
+ * Each backend runs in its own child process (its peak RSS is its own; cpu with its own kernels
+ * only, `--cpu-own-kernels`, needs a fresh registry). cpu's own UnsortedSegmentSum alone takes
+ * minutes per step, so that run is off by default.
  *
  * Options: --preset NAME (small) --batch N (64) --tokens N (16) --wasm-steps N (5)
- *          --cpu-steps N (1; 0 skips cpu) --top N (12 kernels shown) --by-shape (one row per kernel
- *          and input shapes) --no-replay
+ *          --cpu-steps N (1; 0 skips cpu) --cpu-own-kernels --top N (12 kernels shown)
+ *          --by-shape (one row per kernel and input shapes) --no-replay
  */
+import { fork } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { TrainConfigSchema } from '../src/config/train.js';
 import { selectBackend, tf, type BackendRequest } from '../src/stages/train/backend.js';
@@ -39,8 +45,13 @@ const BATCH = Number(option('batch', 64));
 const TOKENS = Number(option('tokens', 16));
 const STEPS: Record<string, number> = { wasm: Number(option('wasm-steps', 5)), cpu: Number(option('cpu-steps', 1)) };
 const TOP = Number(option('top', 12));
+/** A cpu kernel of its own slower than this for one call is not replayed for its other calls. */
+const REPLAY_ONCE_MS = 20_000;
+
+type Variant = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu' | 'cpu-own';
 
 interface StepFigures {
+  variant: Variant;
   backend: string;
   steps: number;
   wallMs: number;
@@ -50,7 +61,10 @@ interface StepFigures {
   customKernels: string[];
 }
 
-const cpuNowMs = (): number => (process.cpuUsage().user + process.cpuUsage().system) / 1000;
+function cpuNowMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
 
 function makeBatch(resolution: number): Batch {
   const images = new Float32Array(BATCH * resolution * resolution * 3);
@@ -60,13 +74,10 @@ function makeBatch(resolution: number): Batch {
   return { size: BATCH, images, tokens, length: TOKENS, captions: [] };
 }
 
-async function benchBackend(backend: BackendRequest): Promise<StepFigures | string> {
-  let info;
-  try {
-    info = await selectBackend(backend);
-  } catch (err) {
-    return (err as Error).message;
-  }
+/** Timed training steps on one backend (in this process). */
+async function benchVariant(variant: Variant): Promise<StepFigures> {
+  const request: BackendRequest = variant === 'cpu-own' ? 'cpu' : variant;
+  const info = await selectBackend(request, undefined, { customKernels: variant !== 'cpu-own' });
   wrapKernels(info.name);
   const config = TrainConfigSchema.parse({ model: { preset: PRESET } });
   const spec = resolveModelSpec(config.model, 4096, 64);
@@ -83,6 +94,7 @@ async function benchBackend(backend: BackendRequest): Promise<StepFigures | stri
     stopRecording(); // the replay table is of one step
   }
   const figures: StepFigures = {
+    variant,
     backend: info.name,
     steps,
     wallMs: (performance.now() - wall) / steps,
@@ -98,15 +110,17 @@ async function benchBackend(backend: BackendRequest): Promise<StepFigures | stri
 
 function printFigures(f: StepFigures): void {
   const perSecond = (ms: number) => ((BATCH * 1000) / ms).toFixed(2);
+  const label = f.variant === 'cpu-own' ? 'cpu (its own kernels only)' : f.backend;
   console.log(
-    `\n${f.backend}: ${f.steps} step(s) of ${BATCH}: ${f.wallMs.toFixed(0)} ms wall (${perSecond(f.wallMs)} samples/s), ` +
-      `${f.cpuMs.toFixed(0)} ms CPU (${perSecond(f.cpuMs)} samples/s), ` +
+    `\n${label}: ${f.steps} step(s) of ${BATCH}: ${f.wallMs.toFixed(0)} ms wall (${perSecond(f.wallMs)} samples/s), ` +
+      `${f.cpuMs.toFixed(0)} ms CPU (${perSecond(f.cpuMs)} samples/s); ` +
       `${(f.flops / 1e9).toFixed(2)} GFLOP/step → ${(f.flops / f.wallMs / 1e6).toFixed(2)} GFLOP/s wall, ` +
       `${(f.flops / f.cpuMs / 1e6).toFixed(2)} GFLOP/s CPU`,
   );
   console.log(`  composed kernels registered: ${f.customKernels.join(', ') || 'none'}`);
   const total = f.kernels.reduce((s, r) => s + r.cpuMs, 0) / f.steps;
-  console.log(`  kernels: ${(total).toFixed(0)} ms CPU per step in ${f.kernels.reduce((s, r) => s + r.calls, 0) / f.steps} calls; top:`);
+  const calls = f.kernels.reduce((s, r) => s + r.calls, 0) / f.steps;
+  console.log(`  kernels: ${total.toFixed(0)} ms CPU per step in ${calls} calls (the rest is the engine and JS); top:`);
   for (const r of f.kernels.slice(0, TOP)) {
     const gflops = r.flops > 0 ? `${(r.flops / r.cpuMs / 1e6).toFixed(2)} GFLOP/s` : '';
     console.log(`    ${r.kernel.padEnd(36)} ${(r.cpuMs / f.steps).toFixed(1).padStart(8)} ms ${String(r.calls / f.steps).padStart(5)} calls  ${gflops}`);
@@ -119,9 +133,10 @@ function replay(call: RecordedCall, backendName: string, own: boolean, reps: num
   const config = own ? originalKernel(call.kernel, backendName) : composedKernelConfig(call.kernel, backendName);
   if (config === undefined) return NaN;
   const infos: Record<string, tf.TensorInfo> = {};
+  const segments = Math.max(1, Number(call.attrs['numSegments'] ?? 1));
   for (const [name, { shape, dtype }] of Object.entries(call.inputs)) {
     const n = shape.reduce((a, b) => a * b, 1);
-    const values = dtype === 'int32' ? new Int32Array(n).map((_, i) => i % Math.max(1, Number(call.attrs['numSegments'] ?? 1))) : new Float32Array(n).map(() => Math.random() - 0.5);
+    const values = dtype === 'int32' ? new Int32Array(n).map((_, i) => i % segments) : new Float32Array(n).map(() => Math.random() - 0.5);
     infos[name] = { dataId: backend.write(values, shape, dtype), shape, dtype };
   }
   let best = Infinity;
@@ -135,49 +150,78 @@ function replay(call: RecordedCall, backendName: string, own: boolean, reps: num
   return best;
 }
 
-function printReplay(calls: RecordedCall[]): void {
-  console.log('\ncomposed kernels at the shapes of one wasm step, summed over its calls (ms CPU; wasm best of 2):');
-  console.log(`  ${'kernel'.padEnd(36)} ${'calls'.padStart(5)} ${'cpu own'.padStart(9)} ${'cpu ours'.padStart(9)} ${'wasm ours'.padStart(9)}  on cpu`);
+/** Sum over calls; a call slower than REPLAY_ONCE_MS stands in for the rest ("~"). */
+function replayAll(calls: RecordedCall[], backendName: string, own: boolean, reps: number): string {
+  let total = 0;
+  for (const [i, call] of calls.entries()) {
+    const ms = replay(call, backendName, own, reps);
+    total += ms;
+    if (ms > REPLAY_ONCE_MS && i < calls.length - 1) return `~${((total / (i + 1)) * calls.length).toFixed(0)}`;
+  }
+  return Number.isNaN(total) ? '-' : total.toFixed(1);
+}
+
+async function printReplay(calls: RecordedCall[]): Promise<void> {
+  await selectBackend('cpu', undefined, { customKernels: false });
+  console.log('\ncomposed kernels at the shapes of one wasm step, summed over its calls (ms CPU):');
+  console.log(`  ${'kernel'.padEnd(36)} ${'calls'.padStart(5)} ${'cpu own'.padStart(9)} ${'cpu ours'.padStart(9)} ${'wasm ours'.padStart(9)}  cpu uses`);
   const byKernel = new Map<string, RecordedCall[]>();
   for (const c of calls) byKernel.set(c.kernel, [...(byKernel.get(c.kernel) ?? []), c]);
   for (const [kernel, list] of byKernel) {
-    if (!tf.getKernel(kernel, 'cpu') || !list.every((c) => Object.values(c.inputs).every((i) => i.dtype !== 'string'))) continue;
-    const sum = (f: (c: RecordedCall) => number) => list.reduce((s, c) => s + f(c), 0);
-    const cpuOwn = sum((c) => replay(c, 'cpu', true, 1));
-    const cpuOurs = sum((c) => replay(c, 'cpu', false, 1));
-    const wasmOurs = sum((c) => replay(c, 'wasm', false, 2));
+    const cells = [replayAll(list, 'cpu', true, 1), replayAll(list, 'cpu', false, 1), replayAll(list, 'wasm', false, 2)];
     const used = KERNELS_BY_BACKEND['cpu']!.includes(kernel) ? 'ours' : 'own';
-    const fmt = (v: number) => (Number.isNaN(v) ? '-' : v.toFixed(1)).padStart(9);
-    console.log(`  ${kernel.padEnd(36)} ${String(list.length).padStart(5)} ${fmt(cpuOwn)} ${fmt(cpuOurs)} ${fmt(wasmOurs)}  ${used}`);
+    console.log(`  ${kernel.padEnd(36)} ${String(list.length).padStart(5)} ${cells.map((c) => c.padStart(9)).join(' ')}  ${used}`);
   }
+}
+
+/** Child process: one variant, its tables on stdout, its figures to the parent. */
+async function runChild(variant: Variant): Promise<void> {
+  tallyByShape(process.argv.includes('--by-shape'));
+  let result: StepFigures | { variant: Variant; error: string };
+  try {
+    result = await benchVariant(variant);
+    printFigures(result);
+    if (variant === 'wasm' && !process.argv.includes('--no-replay')) await printReplay(recordedCalls());
+  } catch (err) {
+    result = { variant, error: (err as Error).message };
+  }
+  process.send?.({ ...result, kernels: [], maxRssKb: process.resourceUsage().maxRSS });
+}
+
+function runInChild(variant: Variant): Promise<(StepFigures & { maxRssKb: number }) | { variant: Variant; error: string }> {
+  return new Promise((resolve, reject) => {
+    const child = fork(process.argv[1]!, [...process.argv.slice(2), '--child', variant], { execArgv: process.execArgv });
+    let message: unknown;
+    child.on('message', (m) => (message = m));
+    child.on('error', reject);
+    child.on('exit', (code) => (message ? resolve(message as StepFigures & { maxRssKb: number }) : reject(new Error(`${variant} exited with ${code}`))));
+  });
 }
 
 async function main(): Promise<void> {
-  tallyByShape(process.argv.includes('--by-shape'));
-  console.log(`bench/train: preset ${PRESET}, batch ${BATCH}, ${TOKENS} tokens; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  const results = new Map<string, StepFigures>();
-  let wasmCalls: RecordedCall[] = [];
-  for (const backend of ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const) {
-    if (STEPS[backend] === 0) continue;
-    const figures = await benchBackend(backend);
-    if (typeof figures === 'string') {
-      console.log(`\n${backend}: unavailable (${figures})`);
-      continue;
+  const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+  console.log(`bench/train: preset ${PRESET}, batch ${BATCH}, ${TOKENS} tokens; load average ${load()}`);
+  const variants: Variant[] = ['tensorflow-gpu', 'tensorflow'];
+  if (STEPS['wasm']! > 0) variants.push('wasm');
+  if (STEPS['cpu']! > 0) variants.push('cpu', ...(process.argv.includes('--cpu-own-kernels') ? (['cpu-own'] as const) : []));
+  const results = new Map<Variant, StepFigures>();
+  for (const variant of variants) {
+    const result = await runInChild(variant);
+    if ('error' in result) console.log(`\n${variant}: unavailable (${result.error})`);
+    else {
+      results.set(variant, result);
+      console.log(`  peak RSS of the ${variant} process: ${(result.maxRssKb / 1024).toFixed(0)} MB`);
     }
-    if (figures.backend === 'wasm') wasmCalls = recordedCalls();
-    results.set(figures.backend, figures);
-    printFigures(figures);
   }
   const wasm = results.get('wasm');
-  const cpu = results.get('cpu');
-  if (wasm && cpu) {
-    console.log(`\nwasm/cpu: ${(cpu.wallMs / wasm.wallMs).toFixed(1)}× by wall clock, ${(cpu.cpuMs / wasm.cpuMs).toFixed(1)}× by CPU time`);
+  for (const variant of ['cpu', 'cpu-own'] as const) {
+    const cpu = results.get(variant);
+    if (!wasm || !cpu) continue;
+    const which = variant === 'cpu' ? 'cpu with our kernels' : 'cpu with its own kernels';
+    console.log(`\nwasm vs ${which}: ${(cpu.wallMs / wasm.wallMs).toFixed(1)}× by wall clock, ${(cpu.cpuMs / wasm.cpuMs).toFixed(1)}× by CPU time`);
   }
-  if (!process.argv.includes('--no-replay') && wasmCalls.length > 0) {
-    await selectBackend('cpu');
-    printReplay(wasmCalls);
-  }
-  console.log(`\npeak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`\nload average ${load()}`);
 }
 
-await main();
+const child = option('child', '');
+await (child ? runChild(child as Variant) : main());

@@ -53,14 +53,24 @@ const BY_CODE: Record<string, { reason: string; transient: boolean }> = {
   ERR_BROTLI_DECOMPRESSION_FAILED: { reason: 'bad_encoding', transient: false },
 };
 
+/**
+ * A failure of the data directory itself (SQLite, or a file system call): it stops the run.
+ * Duck-typed, since errors from Node's core may come from another realm (a test VM).
+ */
+export function isStorageError(err: unknown): err is Error & { syscall?: string } {
+  if (typeof err !== 'object' || err === null) return false;
+  return (err as Error).name === 'SqliteError' || typeof (err as { syscall?: unknown }).syscall === 'string';
+}
+
 /** Maps whatever undici, net or zlib threw to a FetchFailure (walking `cause` chains). */
 export function classifyError(err: unknown): FetchFailure {
   if (err instanceof FetchFailure) return err;
-  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    const code = (e as NodeJS.ErrnoException).code;
+  // Duck-typed like isStorageError: a core error may come from another realm.
+  for (let e: unknown = err, depth = 0; typeof e === 'object' && e !== null && depth < 5; e = (e as Error).cause, depth++) {
+    const { code, message } = e as NodeJS.ErrnoException;
     const known = code === undefined ? undefined : BY_CODE[code];
-    if (known) return new FetchFailure(known.reason, { transient: known.transient, detail: e.message });
-    if (code?.startsWith('ERR_BROTLI') || code?.startsWith('Z_')) return new FetchFailure('bad_encoding', { detail: e.message });
+    if (known) return new FetchFailure(known.reason, { transient: known.transient, detail: message });
+    if (code?.startsWith('ERR_BROTLI') || code?.startsWith('Z_')) return new FetchFailure('bad_encoding', { detail: message });
   }
-  return new FetchFailure('fetch_failed', { detail: err instanceof Error ? err.message : String(err) });
+  return new FetchFailure('fetch_failed', { detail: (err as Error | undefined)?.message ?? String(err) });
 }

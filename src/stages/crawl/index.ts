@@ -9,17 +9,20 @@
  *
  * Parts: seeds.ts and scope.ts (what to crawl), scheduler.ts and hosts.ts (when: politeness),
  * robots*.ts, fetcher.ts and http.ts (undici, limits, redirects, retries), page-task.ts with
- * charset.ts, extract.ts and sitemap.ts, image-task.ts with probe.ts and image-store.ts.
+ * charset.ts, extract.ts and sitemap.ts, image-task.ts with probe.ts and image-store.ts,
+ * writer.ts (results in batched transactions), session.ts (wires one invocation together),
+ * summary.ts.
  */
 import { existsSync } from 'node:fs';
 import type { CrawlConfig } from '../../config/crawl.js';
-import { usageError } from '../../errors.js';
+import { AlignError, usageError } from '../../errors.js';
 import { CrawlStore } from '../../store/crawl.js';
 import { openStore, storePath } from '../../store/db.js';
 import type { StageContext } from '../../util/context.js';
 import type { Runtime } from './runtime.js';
+import { isStorageError } from './failure.js';
 import { resolveSeeds, seedRow } from './seeds.js';
-import { openSession, reportProgress } from './session.js';
+import { openSession, reportProgress, type CrawlSession } from './session.js';
 import { buildSummary, type CrawlSummary } from './summary.js';
 
 export type { CrawlSummary } from './summary.js';
@@ -82,9 +85,16 @@ function startRun(store: CrawlStore, config: CrawlConfig, seeds: string[], ctx: 
 
 async function crawl(store: CrawlStore, config: CrawlConfig, ctx: StageContext, run: RunInfo): Promise<CrawlSummary> {
   const budget = config.maxPages === null ? Infinity : config.maxPages - store.countPagesFetchedSince(run.startedAt);
-  const session = openSession(store, config, ctx, run.seeds, budget);
+  let session: CrawlSession;
   try {
-    await session.scheduler.run(store.queuedHosts());
+    session = openSession(store, config, ctx, run.seeds, budget);
+  } catch (err) {
+    throw asRunError(err, ctx.dataDir);
+  }
+  try {
+    await session.scheduler.run(store.queuedHosts()).catch((err: unknown) => {
+      throw asRunError(err, ctx.dataDir);
+    });
   } finally {
     await session.close();
   }
@@ -92,6 +102,14 @@ async function crawl(store: CrawlStore, config: CrawlConfig, ctx: StageContext, 
   ctx.log.clearProgress();
   const budgetSpent = config.maxPages !== null && store.countPagesFetchedSince(run.startedAt) >= config.maxPages;
   return finishRun(store, run, ctx, session.rt, budgetSpent);
+}
+
+/** What stops a run (the store or the image folder cannot be written) as an error with a code and a hint. */
+function asRunError(err: unknown, dataDir: string): unknown {
+  if (!isStorageError(err)) return err;
+  const hint = `check free space and permissions of ${dataDir}; run the same command again to resume`;
+  if (err.name === 'SqliteError') return new AlignError('E_STORE', `the store could not be written: ${err.message}`, { hint, cause: err });
+  return new AlignError('E_IO', `the image store could not be written: ${err.message}`, { hint, cause: err });
 }
 
 function finishRun(store: CrawlStore, run: RunInfo, ctx: StageContext, rt: Runtime, budgetSpent: boolean): CrawlSummary {

@@ -1,5 +1,5 @@
 import type { ClaimedImage, ClaimedPage } from '../../store/crawl.js';
-import { FetchFailure } from './failure.js';
+import { FetchFailure, isStorageError } from './failure.js';
 import type { HostState, HostTable } from './hosts.js';
 import { crawlImage } from './image-task.js';
 import { crawlPage } from './page-task.js';
@@ -235,8 +235,7 @@ export class Scheduler {
 
   /** A bug or a store failure. Store errors stop the run (the disk is full, the file is gone); anything else is recorded. */
   private unexpected(item: Item, err: unknown): void {
-    const name = err instanceof Error ? err.name : '';
-    if (name === 'SqliteError' || (err instanceof Error && 'syscall' in err)) {
+    if (isStorageError(err)) {
       this.fatal ??= err;
       return;
     }

@@ -22,13 +22,13 @@ import type { StageContext } from '../../util/context.js';
 import { stableHash, stableStringify } from '../../util/hash.js';
 import { emptyHashCounts, hashEvalImages, hashStoredImages, type HashCounts } from './image-hashes.js';
 import { camelToSnake, loadFilters, snakeToCamel, type LoadedFilter } from './load-filters.js';
-import { computeTokenRanks, type TokenRankResult } from './token-ranks.js';
+import { computeTokenRanks, type TokenRankOptions, type TokenRankResult } from './token-ranks.js';
 
 export interface FilterRunOptions {
   /** Where relative `filter.custom` module paths resolve: the config file's folder. @default process.cwd() */
   baseDir?: string;
-  /** Distinct tokens counted in memory at once before the rare-token count splits into more sweeps. @default 3000000 */
-  maxTokensInMemory?: number;
+  /** Memory bounds of the rare-token count (see token-ranks.ts). */
+  tokens?: TokenRankOptions;
 }
 
 export interface FilterCounts {
@@ -93,7 +93,7 @@ export async function runFilter(config: FilterConfig, ctx: StageContext, options
     let tokens: TokenRankResult | null = null;
     if (store.columnsUsed(steps).has('token_rank')) {
       step('token ranks');
-      tokens = computeTokenRanks(store, options.maxTokensInMemory);
+      tokens = computeTokenRanks(store, options.tokens);
     }
     step('decisions');
     const runId = store.startRun(stableHash(config), stableStringify(config), Date.now());

@@ -38,8 +38,12 @@ function mix(a: number, b: number, seed: number): number {
   return (h ^ (h >>> 15)) >>> 0;
 }
 
-const slotHash = (a: number, b: number): number => mix(a, b, 0x1234567);
-const partHash = (a: number, b: number): number => mix(a, b, 0x5bd1e995);
+/**
+ * One 32-bit hash per token: its low bits pick the table slot, its top 8 bits the partition
+ * (so a partition's tokens still spread over the whole table). Hence at most 256 partitions.
+ */
+const hashToken = (a: number, b: number): number => mix(a, b, 0x5bd1e995);
+const MAX_PARTITIONS = 256;
 
 /**
  * Token (a, b) → summed weight (b = -1 for a unigram), open addressing with linear probing in one
@@ -58,17 +62,17 @@ class TokenTable {
   }
 
   /** The slot index (× 3) holding (a, b), or the empty one where it would go. */
-  private find(a: number, b: number): number {
+  private find(h: number, a: number, b: number): number {
     const mask = this.capacity - 1;
     const s = this.slots;
-    let i = slotHash(a, b) & mask;
+    let i = h & mask;
     while (s[i * 3] !== EMPTY && (s[i * 3] !== a || s[i * 3 + 1] !== b)) i = (i + 1) & mask;
     return i * 3;
   }
 
   /** Adds `weight` to the count of (a, b). */
-  add(a: number, b: number, weight: number): void {
-    const j = this.find(a, b);
+  add(h: number, a: number, b: number, weight: number): void {
+    const j = this.find(h, a, b);
     const s = this.slots;
     if (s[j] !== EMPTY) {
       s[j + 2]! += weight;
@@ -81,8 +85,8 @@ class TokenTable {
     if (++this.size * 4 > this.capacity * 3) this.rebuild(this.capacity * 2, () => true);
   }
 
-  get(a: number, b: number): number {
-    const j = this.find(a, b);
+  get(h: number, a: number, b: number): number {
+    const j = this.find(h, a, b);
     return this.slots[j] === EMPTY ? 0 : this.slots[j + 2]!;
   }
 
@@ -98,7 +102,7 @@ class TokenTable {
     for (let j = 0; j < old.length; j += 3) {
       const a = old[j]!;
       if (a === EMPTY || !keep(a, old[j + 1]!)) continue;
-      const k = this.find(a, old[j + 1]!);
+      const k = this.find(hashToken(a, old[j + 1]!), a, old[j + 1]!);
       this.slots[k] = a;
       this.slots[k + 1] = old[j + 1]!;
       this.slots[k + 2] = old[j + 2]!;
@@ -107,46 +111,121 @@ class TokenTable {
   }
 }
 
-const inPartition = (p: Partition, a: number, b: number): boolean => (partHash(a, b) & p.mask) === p.value;
+const inPartition = (p: Partition, h: number): boolean => ((h >>> 24) & p.mask) === p.value;
+
+/** Calls `visit(altId, weight, words, start, end)` for every alt; words[start..end) are its word ids. */
+type AltVisitor = (altId: number, weight: number, words: ArrayLike<number>, start: number, end: number) => void;
+
+/**
+ * The alts as word ids. The first pass reads the alt texts from the store and maps words to ids;
+ * it also records the ids in typed arrays, up to `maxCachedWords`, so that later passes skip
+ * SQLite, splitting and the vocabulary. Past the budget the record is dropped and every pass
+ * re-reads the store: memory stays bounded whatever the size of the dataset.
+ */
+class AltWords {
+  private readonly vocabulary = new Map<string, number>();
+  private cache: { words: Int32Array; ends: Int32Array; alts: Int32Array; weights: Int32Array; nWords: number; nAlts: number } | undefined;
+  private complete = false;
+
+  constructor(
+    private readonly store: FilterStore,
+    private readonly maxCachedWords: number,
+  ) {
+    this.cache = { words: new Int32Array(1 << 16), ends: new Int32Array(1 << 12), alts: new Int32Array(1 << 12), weights: new Int32Array(1 << 12), nWords: 0, nAlts: 0 };
+  }
+
+  forEach(visit: AltVisitor): void {
+    const c = this.cache;
+    if (c && this.complete) {
+      for (let i = 0, start = 0; i < c.nAlts; start = c.ends[i]!, i++) visit(c.alts[i]!, c.weights[i]!, c.words, start, c.ends[i]!);
+      return;
+    }
+    const ids: number[] = [];
+    for (const [altId, key, weight] of this.store.iterateAlts()) {
+      ids.length = 0;
+      for (const word of key.split(' ')) {
+        let id = this.vocabulary.get(word);
+        if (id === undefined) this.vocabulary.set(word, (id = this.vocabulary.size));
+        ids.push(id);
+      }
+      if (this.vocabulary.size > MAX_WORDS) throw new Error(`rare tokens: more than ${MAX_WORDS} distinct words`);
+      this.record(altId, weight, ids);
+      visit(altId, weight, ids, 0, ids.length);
+    }
+    this.complete = this.cache !== undefined;
+  }
+
+  private record(altId: number, weight: number, ids: number[]): void {
+    const c = this.cache;
+    if (!c || this.complete) return;
+    if (c.nWords + ids.length > this.maxCachedWords) {
+      this.cache = undefined;
+      return;
+    }
+    if (c.nWords + ids.length > c.words.length) c.words = grow(c.words, c.nWords + ids.length);
+    if (c.nAlts === c.ends.length) {
+      c.ends = grow(c.ends, c.nAlts + 1);
+      c.alts = grow(c.alts, c.nAlts + 1);
+      c.weights = grow(c.weights, c.nAlts + 1);
+    }
+    c.words.set(ids, c.nWords);
+    c.nWords += ids.length;
+    c.ends[c.nAlts] = c.nWords;
+    c.alts[c.nAlts] = altId;
+    c.weights[c.nAlts++] = weight;
+  }
+}
+
+/** Word ids fit in 26 bits, so a token (a, b) is exactly a * 2^26 + b + 1 where one number is needed. */
+const MAX_WORDS = 67_108_864;
+
+function grow(a: Int32Array, needed: number): Int32Array {
+  let n = a.length * 2;
+  while (n < needed) n *= 2;
+  const b = new Int32Array(n);
+  b.set(a);
+  return b;
+}
+
+export interface TokenRankOptions {
+  /** Distinct tokens counted at once; more split the count into further sweeps. @default 3000000 */
+  maxTokensInMemory?: number;
+  /** Word ids of the alts kept in memory between sweeps (4 bytes each). @default 16000000 */
+  maxCachedWords?: number;
+}
 
 /** Computes every alt's token rank and stores it (f_alt_ranks). */
-export function computeTokenRanks(store: FilterStore, maxTokensInMemory = 3_000_000): TokenRankResult {
-  const vocabulary = new Map<string, number>();
+export function computeTokenRanks(store: FilterStore, options: TokenRankOptions = {}): TokenRankResult {
+  const maxTokens = options.maxTokensInMemory ?? 3_000_000;
+  const alts = new AltWords(store, options.maxCachedWords ?? 16_000_000);
   const minFreq = new Float64Array(store.maxAltId() + 1).fill(Infinity);
   const histogram = new Map<number, number>();
   const todo: Partition[] = [{ mask: 0, value: 0 }];
   let previous: { part: Partition; table: TokenTable } | undefined;
   let sweeps = 0;
+  const seen: Seen = { list: [], set: undefined }; // the current alt's tokens: each counts once per alt
   while (todo.length > 0 || previous) {
     const part = todo.shift();
     const table = part ? new TokenTable() : undefined;
-    const ids: number[] = [];
-    const seen: Seen = { list: [], set: undefined }; // this alt's tokens: a token counts once per alt
-    for (const [altId, key, weight] of store.iterateAlts()) {
-      ids.length = 0;
+    alts.forEach((altId, weight, words, start, end) => {
       seen.list.length = 0;
       seen.set = undefined;
-      for (const word of key.split(' ')) {
-        let id = vocabulary.get(word);
-        if (id === undefined) vocabulary.set(word, (id = vocabulary.size));
-        if (id >= 67_108_864) throw new Error('rare tokens: more than 2^26 distinct words');
-        ids.push(id);
-      }
       let lowest = minFreq[altId]!;
-      for (let i = 0; i < ids.length; i++) {
+      for (let i = start; i < end; i++) {
         for (let bigram = 0; bigram < 2; bigram++) {
-          if (bigram === 1 && i + 1 === ids.length) break;
-          const a = ids[i]!;
-          const b = bigram === 1 ? ids[i + 1]! : -1;
-          if (part && table && inPartition(part, a, b) && !seenBefore(seen, a, b)) {
-            table.add(a, b, weight);
-            if (table.size > maxTokensInMemory) splitPartition(part, table, todo);
+          if (bigram === 1 && i + 1 === end) break;
+          const a = words[i]!;
+          const b = bigram === 1 ? words[i + 1]! : -1;
+          const h = hashToken(a, b);
+          if (part && table && inPartition(part, h) && !seenBefore(seen, a, b)) {
+            table.add(h, a, b, weight);
+            if (table.size > maxTokens) splitPartition(part, table, todo);
           }
-          if (previous && inPartition(previous.part, a, b)) lowest = Math.min(lowest, previous.table.get(a, b));
+          if (previous && inPartition(previous.part, h)) lowest = Math.min(lowest, previous.table.get(h, a, b));
         }
       }
       minFreq[altId] = lowest;
-    }
+    });
     sweeps++;
     if (table) for (const count of table.counts()) histogram.set(count, (histogram.get(count) ?? 0) + 1);
     previous = part && table ? { part, table } : undefined;
@@ -158,12 +237,11 @@ export function computeTokenRanks(store: FilterStore, maxTokensInMemory = 3_000_
 
 /**
  * True when (a, b) is already in `seen`, else records it. Most alts have tens of tokens, where a
- * scan beats a Set; past 64 the list is abandoned for a Set keyed by a * 2^26 + b + 1 (exact:
- * word ids stay below 2^26).
+ * scan beats a Set; past 64 tokens the list gives way to a Set of a * 2^26 + b + 1.
  */
 function seenBefore(seen: Seen, a: number, b: number): boolean {
   if (seen.set) {
-    const key = a * 67_108_864 + b + 1;
+    const key = a * MAX_WORDS + b + 1;
     if (seen.set.has(key)) return true;
     seen.set.add(key);
     return false;
@@ -173,7 +251,7 @@ function seenBefore(seen: Seen, a: number, b: number): boolean {
   list.push(a, b);
   if (list.length > 128) {
     seen.set = new Set();
-    for (let i = 0; i < list.length; i += 2) seen.set.add(list[i]! * 67_108_864 + list[i + 1]! + 1);
+    for (let i = 0; i < list.length; i += 2) seen.set.add(list[i]! * MAX_WORDS + list[i + 1]! + 1);
   }
   return false;
 }
@@ -186,9 +264,10 @@ interface Seen {
 /** Halves `part` in place (one more hash bit), drops the other half from `table` and queues it. */
 function splitPartition(part: Partition, table: TokenTable, todo: Partition[]): void {
   const bit = part.mask + 1;
+  if (bit >= MAX_PARTITIONS) throw new Error(`rare tokens: more than ${MAX_PARTITIONS} × maxTokensInMemory distinct tokens; raise maxTokensInMemory`);
   todo.push({ mask: part.mask | bit, value: part.value | bit });
   part.mask |= bit;
-  table.rebuild(table.capacity, (a, b) => inPartition(part, a, b));
+  table.rebuild(table.capacity, (a, b) => inPartition(part, hashToken(a, b)));
 }
 
 /** frequency → number of distinct tokens strictly more frequent. */

@@ -140,17 +140,18 @@ class ReadAhead<T> {
   }
 
   private fill(): Promise<void> {
-    this.filling ??= (async () => {
-      try {
-        while (!this.done && this.items.length < this.target) {
-          const r = await this.source.next();
-          if (r.done) this.done = true;
-          else this.items.push(r.value);
-        }
-      } finally {
-        this.filling = undefined;
+    if (this.filling) return this.filling;
+    if (this.done || this.items.length >= this.target) return Promise.resolve();
+    const run = async (): Promise<void> => {
+      while (!this.done && this.items.length < this.target) {
+        const r = await this.source.next();
+        if (r.done) this.done = true;
+        else this.items.push(r.value);
       }
-    })();
+    };
+    this.filling = run().finally(() => {
+      this.filling = undefined;
+    });
     return this.filling;
   }
 }

@@ -54,6 +54,7 @@ export async function runLoop(input: LoopInput): Promise<LoopResult> {
       stoppedBy = 'no-data';
       break;
     }
+    const dataMs = performance.now() - started;
     const progress = Math.max(state.step / config.steps, state.trainMs / budgetMs);
     const lr = learningRateAt(config.optimizer, state.step, progress);
     const result = trainStep(input.model, input.optimizer, batch, lr);
@@ -62,7 +63,7 @@ export async function runLoop(input: LoopInput): Promise<LoopResult> {
     state.samples += batch.size;
     lastLoss = result.loss;
     const samplesPerSecond = batch.size / (elapsed / 1000);
-    input.metrics.write({ step: state.step, loss: result.loss, temperature: result.temperature, lr, samplesPerSecond, gradNorm: result.gradNorm });
+    input.metrics.write({ step: state.step, loss: result.loss, temperature: result.temperature, lr, samplesPerSecond, gradNorm: result.gradNorm, dataMs });
     ctx.log.progress('train', { step: state.step, loss: result.loss, temperature: result.temperature, 'samples/s': samplesPerSecond });
     await input.onStep?.(state.step);
     if (state.step % config.checkpointEverySteps === 0) {

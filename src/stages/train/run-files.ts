@@ -55,6 +55,8 @@ export interface StepMetrics {
   lr: number;
   samplesPerSecond: number;
   gradNorm: number;
+  /** Milliseconds the step waited for its batch (near 0 when decoding keeps up). */
+  dataMs: number;
 }
 
 /** Appends metrics lines; a resumed run appends to the same file. */

@@ -182,6 +182,14 @@ describe('fetch limits', () => {
     expect(summary.imageFailures).toEqual({ not_image: 1 });
   });
 
+  test('a connection dropped mid-request is connection_reset, retried like other transient failures', async () => {
+    const s = await serve({ '/': '<a href="/drop">d</a>', '/drop': (req) => void req.socket.destroy() }, '127.0.0.28');
+    const dir = `${tmp.dir}/reset`;
+    const summary = await crawl(dir, { seeds: [`${s.origin}/`], retries: 1, retryBaseDelayMs: 10 });
+    expect(summary.pageFailures).toEqual({ connection_reset: 1 });
+    expect(hits(s.log, '/drop')).toBe(2);
+  });
+
   test('a host that refuses connections: robots.txt is unreachable, so its pages are not fetched', async () => {
     const s = await serve({}, '127.0.0.27');
     const origin = s.origin;

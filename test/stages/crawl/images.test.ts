@@ -2,7 +2,7 @@
  * Images end to end: the real corpus images (broken, odd and pixel bombs included) served over
  * HTTP, probed by sharp and stored by sha256; duplicates; one fetch per URL; opt-outs.
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sha256Hex } from '../../../src/util/hash.js';
 import { imagePath } from '../../../src/util/image-path.js';
@@ -148,6 +148,20 @@ describe('images', () => {
     expect(query(dir, `SELECT count(*) AS n FROM pairs p JOIN pages g ON g.id = p.page_id WHERE g.opt_out IS NOT NULL`)).toEqual([{ n: 2 }]);
     expect(summary.pagesOptedOut).toBe(1);
     expect(existsSync(imagePath(dir, sha256Hex(png)))).toBe(true); // stored once, for /shared.png
+  });
+
+  test('an image store that cannot be written stops the run with E_IO; the run resumes once it can', async () => {
+    const png = readFileSync(join(corpusDir(), 'images', 'swiss.png'));
+    const s = await startServer({ '/': '<img src="/swiss.png" alt="a swiss flag">', '/swiss.png': { body: png, type: 'image/png' } }, '127.0.0.35');
+    servers.push(s);
+    const dir = join(tmp.dir, 'unwritable');
+    mkdirSync(join(dir, 'images'), { recursive: true });
+    const blocker = join(dir, 'images', sha256Hex(png).slice(0, 2));
+    writeFileSync(blocker, 'a file where a folder must go');
+    await expect(crawl(dir, { seeds: [`${s.origin}/`] })).rejects.toMatchObject({ code: 'E_IO', exitCode: 1 });
+    expect(query(dir, `SELECT status FROM images`)).toEqual([{ status: 'queued' }]);
+    rmSync(blocker);
+    expect(await crawl(dir, { seeds: [`${s.origin}/`] })).toMatchObject({ resumed: true, imagesFetched: 1 });
   });
 
   test('a pixel cap below an image size rejects it as too_many_pixels', async () => {

@@ -61,16 +61,19 @@ describe('sitemaps', () => {
     expect(hits(s.log, '/hidden-blocked')).toBe(0);
   });
 
-  test('a seed that is a sitemap, by name or by its XML', async () => {
+  test('a seed that is a sitemap, by name or by its XML; an HTML page named like one is a page', async () => {
     const s = await startServer({}, '127.0.0.51');
     servers.push(s);
     const o = s.origin;
     s.routes.set('/list.xml', { body: urlset([`${o}/one`]), type: 'text/xml' });
     s.routes.set('/feed', { body: urlset([`${o}/two`]), type: 'application/xml' });
+    s.routes.set('/sitemap', '<a href="/three">an HTML site map</a>');
     s.routes.set('/one', 'one');
     s.routes.set('/two', 'two');
+    s.routes.set('/three', 'three');
     const dir = `${tmp.dir}/seed-sitemap`;
-    await crawl(dir, { seeds: [`${o}/list.xml`, `${o}/feed`] });
-    expect(pageStates(dir)).toEqual({ '/list.xml': 'done', '/feed': 'done', '/one': 'done', '/two': 'done' });
+    const summary = await crawl(dir, { seeds: [`${o}/list.xml`, `${o}/feed`, `${o}/sitemap`] });
+    expect(pageStates(dir)).toEqual({ '/list.xml': 'done', '/feed': 'done', '/sitemap': 'done', '/one': 'done', '/two': 'done', '/three': 'done' });
+    expect(summary).toMatchObject({ sitemapsFetched: 2, pagesFetched: 4 });
   });
 });

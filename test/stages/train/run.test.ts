@@ -40,7 +40,7 @@ describe('training runs', () => {
     const steps = lines.filter((l) => 'loss' in l);
     expect(steps.map((l) => l.step)).toEqual([1, 2, 3, 4, 5]);
     for (const l of steps) {
-      expect(Object.keys(l).sort()).toEqual(['gradNorm', 'loss', 'lr', 'samplesPerSecond', 'step', 'temperature']);
+      expect(Object.keys(l).sort()).toEqual(['dataMs', 'gradNorm', 'loss', 'lr', 'samplesPerSecond', 'step', 'temperature']);
       expect(Number.isFinite(l.loss)).toBe(true);
     }
     const vals = lines.filter((l) => 'val' in l) as { step: number; val: { samples: number; retrieval: { imageToText: { 'R@1': number } } } }[];
