@@ -1,5 +1,8 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './db.js';
+import { columnsUsed, decisionSql, UPSERT_TAIL, type DecisionStep, type SqlStep } from './filter-decisions.js';
+
+export { PAIR_COLUMNS, type DecisionStep, type JsStep, type SqlStep, type SqlValue } from './filter-decisions.js';
 
 /**
  * The filter stage's SQL. The counts are temp tables built with set-based SQL (never a whole table
@@ -18,62 +21,6 @@ import type { Db } from './db.js';
  * The columns the default filters read are copied into these narrow tables, so that judging a
  * million pairs never reaches into the wide pairs / images / blobs / pages tables.
  */
-
-export type SqlValue = number | string | bigint | null;
-
-/** A filter condition in SQL: true keeps the pair. Column names are those of PAIR_COLUMNS. */
-export interface SqlStep {
-  name: string;
-  sql: string;
-  params: Record<string, SqlValue>;
-}
-
-/** A filter predicate in JS, run as a SQLite function over the named columns. */
-export interface JsStep {
-  name: string;
-  columns: readonly string[];
-  keep: (values: unknown[]) => boolean;
-}
-
-export type DecisionStep = SqlStep | JsStep;
-
-type Join = 'm' | 'o' | 'p' | 'i' | 'b' | 'g' | 'ar';
-
-/** Every column a filter may read, as the SQL that computes it and the join it needs. */
-export const PAIR_COLUMNS: Readonly<Record<string, readonly [expr: string, join: Join | null]>> = {
-  pair_id: ['f.pair_id', null],
-  page_id: ['f.page_id', null],
-  image_id: ['f.image_id', null],
-  alt_raw: ['p.alt_raw', 'p'],
-  alt_norm: ['p.alt_norm', 'p'],
-  alt_key: ['p.alt_key', 'p'],
-  word_count: ['f.word_count', null],
-  sha256: ['b.sha256', 'b'],
-  width: ['m.width', 'm'],
-  height: ['m.height', 'm'],
-  format: ['b.format', 'b'],
-  bytes: ['b.bytes', 'b'],
-  phash: ['b.phash', 'b'],
-  image_url: ['i.url', 'i'],
-  image_host: ['i.host', 'i'],
-  image_opt_out: ['m.opt_out', 'm'],
-  page_url: ['coalesce(g.final_url, g.url)', 'g'],
-  page_host: ['g.host', 'g'],
-  page_opt_out: ['o.opt_out', 'o'],
-  images_per_alt: ['s.alt_images', null],
-  alts_per_image: ['m.alts', 'm'],
-  token_rank: ['coalesce(ar.token_rank, 0)', 'ar'],
-};
-
-const JOINS: readonly [Join, string][] = [
-  ['m', 'JOIN f_image_facts m ON m.image_id = f.image_id'],
-  ['o', 'LEFT JOIN f_opt_pages o ON o.page_id = f.page_id'],
-  ['p', 'JOIN pairs p ON p.id = f.pair_id'],
-  ['i', 'JOIN images i ON i.id = f.image_id'],
-  ['b', 'JOIN blobs b ON b.rowid = f.blob_id'],
-  ['g', 'JOIN pages g ON g.id = f.page_id'],
-  ['ar', 'LEFT JOIN f_alt_ranks ar ON ar.alt_id = f.alt_id'],
-];
 
 const COUNT_TABLES = `
 DROP TABLE IF EXISTS temp.f_alts; DROP TABLE IF EXISTS temp.f_images; DROP TABLE IF EXISTS temp.f_pairs;
@@ -111,12 +58,6 @@ const COUNT_STEPS: readonly [string, string][] = [
      FROM f_images m JOIN f_blob_counts c ON c.blob_id = m.blob_id`],
   ['page opt-outs', 'INSERT INTO f_opt_pages SELECT id, opt_out FROM pages WHERE opt_out IS NOT NULL'],
 ];
-
-const UPSERT_TAIL = `
-  ON CONFLICT (pair_id) DO UPDATE SET run_id = excluded.run_id, kept = excluded.kept, reason = excluded.reason,
-    reasons = excluded.reasons
-  WHERE decisions.kept IS NOT excluded.kept OR decisions.reason IS NOT excluded.reason
-    OR decisions.reasons IS NOT excluded.reasons`;
 
 export interface RawFacts {
   pairs: number;
@@ -217,26 +158,22 @@ export class FilterStore {
 
   /** The columns (of PAIR_COLUMNS) that these steps read. */
   columnsUsed(steps: readonly DecisionStep[]): Set<string> {
-    const used = new Set<string>();
-    for (const step of steps) {
-      if ('columns' in step) step.columns.forEach((c) => used.add(c));
-      else for (const c of Object.keys(PAIR_COLUMNS)) if (new RegExp(`\\b${c}\\b`).test(step.sql)) used.add(c);
-    }
-    return used;
+    return columnsUsed(steps);
   }
 
   /** Checks that a step's SQL compiles against the pair columns; throws SQLite's message if not. */
   checkStep(step: SqlStep): void {
-    this.db.prepare(this.decisionSql([step], 0).sql);
+    this.db.prepare(decisionSql([step], 0).sql);
   }
 
   /**
    * Writes a decision for every pair, in one transaction: the raw dataset judged by `steps` (all of
-   * them evaluated, the first failure is the reason), the rest 'image_failed' / 'image_pending'.
+   * them evaluated, the first failure is the reason), the rest 'image_failed' / 'image_pending', or
+   * 'opt-out' where the crawl did not download the image because the page or image opted out.
    * Returns how many rows were inserted or changed.
    */
   writeDecisions(runId: number, steps: readonly DecisionStep[]): number {
-    const { sql, params } = this.decisionSql(steps, runId);
+    const { sql, params } = decisionSql(steps, runId);
     steps.forEach((step, i) => {
       if ('columns' in step) this.db.function(`align_keep_${i}`, { deterministic: true, varargs: true }, (...v: unknown[]) => (step.keep(v) ? 1 : 0));
     });
@@ -244,45 +181,12 @@ export class FilterStore {
     const outside = this.db.prepare(`
       INSERT INTO decisions (pair_id, run_id, kept, reason, reasons)
       SELECT p.id, @run, 0, r, r FROM (
-        SELECT p.id, CASE WHEN i.status IN ('queued', 'fetching') THEN 'image_pending' ELSE 'image_failed' END AS r
+        SELECT p.id, CASE WHEN i.status IN ('queued', 'fetching') THEN 'image_pending'
+          WHEN i.error IN ('opt_out', 'page_opt_out') THEN 'opt-out' ELSE 'image_failed' END AS r
         FROM pairs p JOIN images i ON i.id = p.image_id LEFT JOIN f_images m ON m.image_id = p.image_id
         WHERE m.image_id IS NULL) p
       WHERE true ${UPSERT_TAIL}`);
     return this.db.transaction(() => judge.run(params).changes + outside.run({ run: runId }).changes)();
-  }
-
-  private decisionSql(steps: readonly DecisionStep[], runId: number): { sql: string; params: Record<string, SqlValue> } {
-    const params: Record<string, SqlValue> = { run: runId };
-    const cases = steps.map((step, i) => {
-      const name = step.name.replace(/'/g, "''");
-      if ('columns' in step) return `CASE WHEN align_keep_${i}(${step.columns.join(', ')}) THEN NULL ELSE '${name}' END`;
-      // Each step's :names become :s<i>_name, so two filters may both say :max.
-      const sql = step.sql.replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, (m, key: string) => (key in step.params ? `:s${i}_${key}` : m));
-      for (const [key, value] of Object.entries(step.params)) params[`s${i}_${key}`] = value;
-      return `CASE WHEN (${sql}) THEN NULL ELSE '${name}' END`;
-    });
-    const used = this.columnsUsed(steps);
-    const needed = new Set<Join>();
-    for (const c of used) {
-      const join = PAIR_COLUMNS[c]![1];
-      if (join) needed.add(join);
-    }
-    const joins = JOINS.filter(([j]) => needed.has(j)).map(([, sql]) => sql);
-    used.delete('pair_id'); // always selected
-    const columns = [...used].map((c) => `${PAIR_COLUMNS[c]![0]} AS ${c}`);
-    const sql = `
-      INSERT INTO decisions (pair_id, run_id, kept, reason, reasons)
-      SELECT pair_id, @run, reasons IS NULL, substr(reasons, 1, instr(reasons || ',', ',') - 1), reasons
-      FROM (
-        SELECT pair_id, nullif(concat_ws(',', CASE WHEN is_copy THEN 'duplicate' END${cases.map((c) => `, ${c}`).join('')}), '') AS reasons
-        FROM (
-          SELECT f.pair_id AS pair_id, f.pair_id <> s.source_pair AS is_copy${columns.map((c) => `, ${c}`).join('')}
-          FROM f_pairs f JOIN f_samples s ON s.alt_id = f.alt_id AND s.blob_id = f.blob_id
-          ${joins.join('\n          ')}
-        )
-      )
-      WHERE true ${UPSERT_TAIL}`;
-    return { sql, params };
   }
 
   /** Counts of the decisions table: kept, by first reason, and by every failing filter. */

@@ -54,7 +54,7 @@ export interface FilterSummary {
   rejected: number;
   /** Copies of a sample found on a later page. */
   duplicates: number;
-  /** Pairs outside the raw dataset: image failed or still queued. */
+  /** Pairs outside the raw dataset: image failed, skipped for an opt-out, or still queued. */
   imageNotOk: number;
   /** Decisions inserted or changed by this run (0 when nothing changed). */
   changed: number;
@@ -77,7 +77,7 @@ export async function runFilter(config: FilterConfig, ctx: StageContext, options
       ctx.log.debug(`filter: ${lap.name} took ${((Date.now() - lap.at) / 1000).toFixed(2)} s (cpu ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s)`);
       lap = { name, at: Date.now(), cpu: process.cpuUsage() };
       if (ctx.signal.aborted) throw ctx.signal.reason;
-      ctx.log.progress('filter', { step: name }, true);
+      ctx.log.progress('filter', { step: name });
     };
     store.createCountTables();
     const conditions = new Map(filters.map((f) => [f, conditionOf(f, store)]));
@@ -110,7 +110,7 @@ export async function runFilter(config: FilterConfig, ctx: StageContext, options
       kept: counts.kept,
       rejected: counts.pairs - counts.kept,
       duplicates: counts.first.duplicate ?? 0,
-      imageNotOk: (counts.first.image_failed ?? 0) + (counts.first.image_pending ?? 0),
+      imageNotOk: counts.pairs - facts.pairs,
       changed,
       filters: Object.fromEntries(
         filters.map((f) => [f.filter.name, { active: activeFilters.includes(f), first: counts.first[f.filter.name] ?? 0, any: counts.any[f.filter.name] ?? 0 }]),

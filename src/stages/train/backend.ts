@@ -156,6 +156,12 @@ function isModuleNotFound(err: unknown, packageName: string): boolean {
 
 let wasmPathsSet = false;
 
+/**
+ * The SIMD binary, single-threaded. tfjs keeps its threaded binary off under Node (tfjs#3830:
+ * its pthread workers are blob: URLs, which Node's Worker refuses, ERR_WORKER_PATH). Forcing it
+ * with the worker scripts written to files initialises, but XNNPACK then reports 1 thread and a
+ * 512² matMul ran ~50× slower than here (measured on Node 20), so it is not attempted.
+ */
 async function loadWasm(): Promise<Loaded> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   if (!wasmPathsSet) {

@@ -56,6 +56,8 @@ export class BatchStream {
     const current = this.pending ?? this.build();
     const batch = await current;
     this.pending = batch ? this.build() : undefined;
+    // Marked handled now; a failure still reaches whoever awaits it on the next call.
+    this.pending?.catch(() => undefined);
     return batch;
   }
 
@@ -77,6 +79,7 @@ export class BatchStream {
     if (good.length === 0 || (good.length < batchSize && !this.options.keepPartial)) return null;
     return this.assemble(good);
   }
+
   private async decodeAll(raw: RawSample[]): Promise<Decoded[]> {
     const { resolution, augment, counts } = this.options;
     // Draw every crop before any decode starts, so the order of completion cannot change them.

@@ -10,8 +10,8 @@
  *   count uses, so case variants of one caption on one image are one sample; the source is the
  *   pair recorded first (lowest `pairs.id`: the crawl inserts pairs as it finds them).
  * - Every pair gets a row. Pairs whose image is not fetched and probed (images.status <> 'ok')
- *   are outside the raw dataset: kept = 0, reason 'image_failed' (or 'image_pending' while the
- *   image is still queued).
+ *   are outside the raw dataset: kept = 0, reason 'image_failed', 'image_pending' while the image
+ *   is still queued, or 'opt-out' when the crawl skipped it for a noai / noimageai.
  * - A row is rewritten only when kept / reason / reasons change, so `run_id` is the run that last
  *   changed the decision, and re-running with the same config and data writes nothing.
  */

@@ -3,9 +3,11 @@
  *
  * wasm lacks Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropFilter/Input and
  * UnsortedSegmentSum, so without these a backward pass through a conv, a depthwise conv or a
- * gather fails there. Two more replace wasm kernels that exist but run as scalar loops
- * (Conv2DBackpropInput, and BatchMatMul with transposes). On cpu only the compositions measured
- * faster than cpu's own kernels are registered (bench/train.ts and the kernel tests check them).
+ * gather fails there. The others replace wasm kernels that exist but are slow where a backward
+ * pass uses them: Conv2DBackpropInput and transposed BatchMatMul (scalar loops, not XNNPACK),
+ * Sum over leading axes and Mean over height and width (a transpose, then a loop), and Slice,
+ * SplitV and Identity (needless copies). On cpu only the compositions measured faster than cpu's
+ * own kernels are registered. test/stages/train/kernels-*.test.ts check each against cpu's own.
  */
 import * as tf from '@tensorflow/tfjs';
 import { batchMatMulConfig } from './batch-mat-mul.js';
@@ -39,10 +41,11 @@ const WASM_ONLY: tf.KernelConfig[] = [wasmIdentityConfig, wasmSliceConfig, wasmS
 /**
  * Which compositions each backend gets. wasm: all (four are missing there, the rest beat wasm's
  * own). cpu: those measured faster than cpu's own at the shapes of a training step (bench/train.ts,
- * summed over one step of the `small` preset): UnsortedSegmentSum 147 s → 5 ms (cpu's own loops
- * over every segment), DepthwiseConv2dNativeBackpropFilter 8.3 s → 0.19 s, Conv2DBackpropFilter
- * 5.8 s → 0.35 s, Sum 1.2 s → 0.3 s, Mean 0.33 s → 0.05 s. cpu keeps its own BatchMatMul,
- * Conv2DBackpropInput and DepthwiseConv2dNativeBackpropInput, which were as fast or faster.
+ * summed over one step of the `small` preset): UnsortedSegmentSum 155 s → 11 ms (cpu's own loops
+ * over every segment), DepthwiseConv2dNativeBackpropFilter 8.7 s → 0.15 s, Conv2DBackpropFilter
+ * 5.7 s → 0.40 s, Sum 1.2 s → 0.37 s, Mean 0.33 s → 0.05 s. cpu keeps its own BatchMatMul
+ * (7.1 s vs 7.7 s), DepthwiseConv2dNativeBackpropInput (0.44 s vs 1.5 s) and
+ * Conv2DBackpropInput (0.2 s vs 1.5 s on a stride-2 3×3 layer): there ours are slower.
  */
 export const KERNELS_BY_BACKEND: Record<string, readonly string[]> = {
   wasm: [...Object.keys(KERNELS), ...WASM_ONLY.map((k) => k.kernelName)],
