@@ -74,12 +74,10 @@ export async function hashEvalImages(store: FilterStore, paths: readonly string[
     const batch = files.slice(start, start + BATCH);
     const rows = await mapLimited(batch, async ({ path, stat }) => {
       const cached = store.cachedEvalHash(path);
-      if (cached && cached.bytes === stat.size && cached.mtimeMs === Math.round(stat.mtimeMs)) return { path, cached: true, phash: cached.phash };
-      return { path, cached: false, phash: await tryHash(path) };
+      const fresh = cached && cached.bytes === stat.size && cached.mtimeMs === Math.round(stat.mtimeMs);
+      return { path, bytes: stat.size, mtimeMs: stat.mtimeMs, cached: Boolean(fresh), phash: fresh ? cached.phash : await tryHash(path) };
     });
-    store.putEvalHashes(
-      rows.filter((r) => !r.cached).map((r) => ({ path: r.path, bytes: statSync(r.path).size, mtimeMs: statSync(r.path).mtimeMs, phash: r.phash })),
-    );
+    store.putEvalHashes(rows.filter((r) => !r.cached));
     for (const r of rows) {
       if (r.phash) hashes.push(r.phash);
       else counts.evalUndecodable++;

@@ -13,11 +13,12 @@
  *
  * May import: store, util, errors, config, and filters/ (the registry and the API).
  */
+import { existsSync } from 'node:fs';
 import type { FilterTools, Pair } from '../../../filters/api.js';
 import type { FilterConfig } from '../../config/filter.js';
 import { AlignError } from '../../errors.js';
-import { openStore } from '../../store/db.js';
-import { FilterStore, PAIR_COLUMNS, type DecisionStep, type JsStep, type SqlStep } from '../../store/filter.js';
+import { openStore, storePath } from '../../store/db.js';
+import { FilterStore, PAIR_COLUMNS, type DecisionCounts, type DecisionStep, type JsStep, type RawFacts, type SqlStep } from '../../store/filter.js';
 import type { StageContext } from '../../util/context.js';
 import { stableHash, stableStringify } from '../../util/hash.js';
 import { emptyHashCounts, hashEvalImages, hashStoredImages, type HashCounts } from './image-hashes.js';
@@ -67,27 +68,23 @@ export interface FilterSummary {
 export async function runFilter(config: FilterConfig, ctx: StageContext, options: FilterRunOptions = {}): Promise<FilterSummary> {
   const startedAt = Date.now();
   const filters = await loadFilters(config, options.baseDir ?? process.cwd());
+  if (!existsSync(storePath(ctx.dataDir))) {
+    throw new AlignError('E_NO_DATA', `no store in ${ctx.dataDir}: nothing to filter`, { hint: 'run `align-data crawl` first, or pass --data-dir' });
+  }
   const db = openStore(ctx.dataDir);
   try {
     const store = new FilterStore(db);
+    const step = makeStepper(ctx);
     const hashes = emptyHashCounts();
-    let lap = { name: 'open', at: Date.now(), cpu: process.cpuUsage() };
-    const step = (name: string): void => {
-      const cpu = process.cpuUsage(lap.cpu);
-      ctx.log.debug(`filter: ${lap.name} took ${((Date.now() - lap.at) / 1000).toFixed(2)} s (cpu ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s)`);
-      lap = { name, at: Date.now(), cpu: process.cpuUsage() };
-      if (ctx.signal.aborted) throw ctx.signal.reason;
-      ctx.log.progress('filter', { step: name });
-    };
     store.createCountTables();
+    // Conditions compile against the empty count tables: a broken one stops the run before any work.
     const conditions = new Map(filters.map((f) => [f, conditionOf(f, store)]));
     const facts = store.fillCounts(step);
-    const tools = makeTools(store, hashes, ctx);
-    const activeFilters = filters.filter((f) => f.filter.active?.(f.options, facts) ?? true);
-    const steps: DecisionStep[] = [];
+    const active = filters.filter((f) => f.filter.active?.(f.options, facts) ?? true);
     step('prepare');
-    for (const f of activeFilters) {
-      const state = f.filter.prepare ? await f.filter.prepare(f.options, tools) : undefined;
+    const steps: DecisionStep[] = [];
+    for (const f of active) {
+      const state = f.filter.prepare ? await f.filter.prepare(f.options, makeTools(store, hashes, ctx)) : undefined;
       steps.push(conditions.get(f) ?? predicateOf(f, state));
     }
     let tokens: TokenRankResult | null = null;
@@ -99,26 +96,8 @@ export async function runFilter(config: FilterConfig, ctx: StageContext, options
     const runId = store.startRun(stableHash(config), stableStringify(config), Date.now());
     const changed = store.writeDecisions(runId, steps);
     step('summary');
-    const counts = store.countDecisions();
-    const summary: FilterSummary = {
-      runId,
-      configHash: stableHash(config),
-      pairs: counts.pairs,
-      rawPairs: facts.pairs,
-      images: facts.images,
-      samples: facts.samples,
-      kept: counts.kept,
-      rejected: counts.pairs - counts.kept,
-      duplicates: counts.first.duplicate ?? 0,
-      imageNotOk: counts.pairs - facts.pairs,
-      changed,
-      filters: Object.fromEntries(
-        filters.map((f) => [f.filter.name, { active: activeFilters.includes(f), first: counts.first[f.filter.name] ?? 0, any: counts.any[f.filter.name] ?? 0 }]),
-      ),
-      tokens,
-      hashes,
-      seconds: (Date.now() - startedAt) / 1000,
-    };
+    const applied = filters.map((f) => ({ name: f.filter.name, active: active.includes(f) }));
+    const summary = summarize(store.countDecisions(), facts, applied, { runId, configHash: stableHash(config), changed, tokens, hashes, startedAt });
     store.finishRun(runId, summary, Date.now());
     step('done');
     ctx.log.clearProgress();
@@ -126,6 +105,47 @@ export async function runFilter(config: FilterConfig, ctx: StageContext, options
   } finally {
     db.close();
   }
+}
+
+/** Progress between steps, each step's time in --verbose, and the Ctrl-C check. */
+function makeStepper(ctx: StageContext): (name: string) => void {
+  let lap = { name: 'open', at: Date.now(), cpu: process.cpuUsage() };
+  return (name) => {
+    const cpu = process.cpuUsage(lap.cpu);
+    ctx.log.debug(`filter: ${lap.name} took ${((Date.now() - lap.at) / 1000).toFixed(2)} s (cpu ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s)`);
+    lap = { name, at: Date.now(), cpu: process.cpuUsage() };
+    if (ctx.signal.aborted) throw ctx.signal.reason;
+    ctx.log.progress('filter', { step: name });
+  };
+}
+
+interface RunFacts {
+  runId: number;
+  configHash: string;
+  changed: number;
+  tokens: TokenRankResult | null;
+  hashes: HashCounts;
+  startedAt: number;
+}
+
+function summarize(counts: DecisionCounts, facts: RawFacts, filters: { name: string; active: boolean }[], run: RunFacts): FilterSummary {
+  return {
+    runId: run.runId,
+    configHash: run.configHash,
+    pairs: counts.pairs,
+    rawPairs: facts.pairs,
+    images: facts.images,
+    samples: facts.samples,
+    kept: counts.kept,
+    rejected: counts.pairs - counts.kept,
+    duplicates: counts.first.duplicate ?? 0,
+    imageNotOk: counts.pairs - facts.pairs,
+    changed: run.changed,
+    filters: Object.fromEntries(filters.map(({ name, active }) => [name, { active, first: counts.first[name] ?? 0, any: counts.any[name] ?? 0 }])),
+    tokens: run.tokens,
+    hashes: run.hashes,
+    seconds: (Date.now() - run.startedAt) / 1000,
+  };
 }
 
 function makeTools(store: FilterStore, counts: HashCounts, ctx: StageContext): FilterTools {

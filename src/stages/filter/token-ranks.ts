@@ -188,7 +188,7 @@ function grow(a: Int32Array, needed: number): Int32Array {
 }
 
 export interface TokenRankOptions {
-  /** Distinct tokens counted at once; more split the count into further sweeps. @default 3000000 */
+  /** Distinct tokens counted at once (12 bytes each, in a table up to 4/3 larger); more split the count into further sweeps. @default 3000000 */
   maxTokensInMemory?: number;
   /** Word ids of the alts kept in memory between sweeps (4 bytes each). @default 16000000 */
   maxCachedWords?: number;

@@ -1,5 +1,5 @@
 /** `align-data filter` through the CLI: flags reach the stage, --json prints the summary. */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { corpusDir, makeTempDir } from '../../helpers/paths.js';
@@ -34,6 +34,13 @@ describe('align-data filter', () => {
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/decisions changed\s+1\b/); // eval dedup is off without the flag
     expect(text.stdout).toMatch(/eval-dedup\s+off/);
+  });
+
+  test('a data directory without a store is E_NO_DATA (exit 1), and none is created', async () => {
+    const r = await runCli(['filter', '--data-dir', join(tmp.dir, 'empty')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('E_NO_DATA');
+    expect(existsSync(join(tmp.dir, 'empty', 'align.db'))).toBe(false);
   });
 
   test('a bad config value exits 2 before any work', async () => {

@@ -102,13 +102,29 @@ describe('dual encoder', () => {
     }
   });
 
-  test('gradient clipping caps the update whatever the gradient size', () => {
+  test('with learnTemperature off the temperature stays where it started', () => {
+    const spec = resolveModelSpec(config.model, tokenizer.size, 64);
+    const model = new DualEncoder({ spec, loss: { ...config.loss, learnTemperature: false, temperatureInit: 0.5 }, seed: 0, temperatureLrScale: 10 });
+    const optimizer = new FlatAdam(config.optimizer, model.params.describe());
+    try {
+      for (let i = 0; i < 3; i++) trainStep(model, optimizer, batch, 0.01);
+      expect(model.readTemperature()).toBeCloseTo(0.5, 6);
+    } finally {
+      optimizer.dispose();
+      model.dispose();
+    }
+  });
+
+  test('gradients are clipped to clipNorm by their global norm before Adam sees them', async () => {
     const model = makeModel();
     const optimizer = new FlatAdam({ ...config.optimizer, clipNorm: 1e-3 }, model.params.describe());
     try {
       const norm = trainStep(model, optimizer, batch, 0.001).gradNorm;
-      // The reported norm is the one before clipping.
-      expect(norm).toBeGreaterThan(1e-3);
+      // The reported norm is the one before clipping; the first moment holds (1 − β1) × the clipped gradient.
+      expect(norm).toBeGreaterThan(1e-2);
+      const { m } = await optimizer.state();
+      const mNorm = Math.sqrt(m.reduce((a, x) => a + x * x, 0));
+      expect(mNorm).toBeCloseTo((1 - config.optimizer.beta1) * 1e-3, 6);
     } finally {
       optimizer.dispose();
       model.dispose();
