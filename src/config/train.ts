@@ -65,8 +65,11 @@ const OptimizerSchema = z.strictObject({
   epsilon: z.number().positive().default(1e-7),
   /** Gradients are scaled down when their global L2 norm exceeds this (0: no clipping). @default 1 */
   clipNorm: z.number().nonnegative().default(1),
-  /** The temperature's learning rate is the peak times this, so it can settle within a short run. @default 10 */
-  temperatureLrScale: z.number().nonnegative().default(10),
+  /**
+   * The temperature's learning rate is the peak times this. A single scalar in log space, it can
+   * take large steps safely, and settling it early is what makes a short run learn fast. @default 100
+   */
+  temperatureLrScale: z.number().nonnegative().default(100),
 });
 
 /** `train` section: data, model, loss, optimiser and the run. Flags override these. Every field has a default. */

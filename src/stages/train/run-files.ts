@@ -11,7 +11,7 @@ import type { ModelSpec } from './presets.js';
 
 export interface RunFile {
   version: string;
-  /** The train config as resolved (flags over file over defaults), paths made absolute. */
+  /** The train config as resolved (flags over file over defaults; `out` absolute, `shards` defaulted). */
   config: TrainConfig;
   model: ModelSpec;
   parameters: number;

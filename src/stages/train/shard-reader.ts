@@ -60,8 +60,11 @@ export async function* readShard(path: string, counts: ReadCounts): AsyncGenerat
       if (sample) yield sample;
     }
   } catch {
-    // A truncated or damaged shard: keep what came before the damage, count the shard.
+    // A truncated or damaged shard: keep what came before the damage (the sample being read
+    // too, if its members were complete), count the shard, and go on with the next one.
     counts.brokenShards++;
+    const sample = current && toSample(current, path, counts);
+    if (sample) yield sample;
   } finally {
     input.destroy();
   }
