@@ -1,7 +1,5 @@
 import { loadConfig } from '../../config/load.js';
 import { usageError } from '../../errors.js';
-import { checkSeed, readSeedsFile } from '../../stages/crawl/seeds.js';
-import { runCrawl } from '../../stages/crawl/index.js';
 import { formatSummary } from '../../util/format.js';
 import type { CommandDef } from '../command.js';
 
@@ -21,6 +19,9 @@ export const crawlCommand: CommandDef = {
       .example('$0 crawl --seeds https://example.com/', 'crawl one site into ./data')
       .example('$0 crawl --seeds-file seeds.txt --max-pages 1000 --json', 'crawl a list of sites, print the summary as JSON'),
   async run(args, ctx) {
+    // Stages load on demand, so --help and other commands start fast (tfjs, sharp, undici are heavy).
+    const { checkSeed, readSeedsFile } = await import('../../stages/crawl/seeds.js');
+    const { runCrawl } = await import('../../stages/crawl/index.js');
     const seeds = ((args.seeds as string[] | undefined) ?? []).map((s) => checkSeed(String(s), '--seeds'));
     if (typeof args.seedsFile === 'string') readSeedsFile(args.seedsFile); // a bad line exits 2 before any work
     const config = loadConfig(args.config, {

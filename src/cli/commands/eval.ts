@@ -1,6 +1,4 @@
 import { loadConfig } from '../../config/load.js';
-import { runEval } from '../../stages/retrieval/index.js';
-import { openRun } from '../../stages/train/index.js';
 import { formatSummary } from '../../util/format.js';
 import type { CommandDef } from '../command.js';
 
@@ -14,6 +12,9 @@ export const evalCommand: CommandDef = {
       .option('shards', { type: 'string', demandOption: true, describe: 'Held-out shards: brace pattern, .tar or folder' })
       .example("$0 eval --run data/runs/default --shards 'data/shards/val-{000000..000000}.tar' --json", 'Recall@K as JSON'),
   async run(args, ctx) {
+    // Stages load on demand, so --help and other commands start fast (tfjs, sharp, undici are heavy).
+    const { runEval } = await import('../../stages/retrieval/index.js');
+    const { openRun } = await import('../../stages/train/index.js');
     const config = loadConfig(args.config);
     const run = await openRun(String(args.run), ctx, config.train.backend);
     try {

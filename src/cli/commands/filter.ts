@@ -1,7 +1,5 @@
 import { dirname, resolve } from 'node:path';
 import { loadConfig } from '../../config/load.js';
-import { runFilter } from '../../stages/filter/index.js';
-import { formatFilterSummary } from '../../stages/filter/format.js';
 import type { CommandDef } from '../command.js';
 
 export const filterCommand: CommandDef = {
@@ -14,6 +12,9 @@ export const filterCommand: CommandDef = {
       .example('$0 filter', "apply ALIGN's filters with ALIGN's defaults to ./data")
       .example('$0 filter --eval-images ./coco-test2017 --json', 'also drop near-duplicates of the COCO test images'),
   async run(args, ctx) {
+    // Stages load on demand, so --help and other commands start fast (tfjs, sharp, undici are heavy).
+    const { runFilter } = await import('../../stages/filter/index.js');
+    const { formatFilterSummary } = await import('../../stages/filter/format.js');
     const evalImages = args.evalImages as string[] | undefined;
     const config = loadConfig(args.config, { filter: { evalDedup: { evalImages: evalImages?.map(String) } } });
     // Relative paths of user filter modules are relative to the config file that names them.

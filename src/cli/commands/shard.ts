@@ -1,5 +1,4 @@
 import { loadConfig } from '../../config/load.js';
-import { runShard } from '../../stages/shard/index.js';
 import { formatSummary } from '../../util/format.js';
 import type { CommandDef } from '../command.js';
 
@@ -19,6 +18,8 @@ export const shardCommand: CommandDef = {
       .example('$0 shard', 'write new kept pairs of ./data into ./data/shards')
       .example('$0 shard --rebuild --image-size 224 --resize-mode center-crop', 'rewrite every shard as 224×224 crops'),
   async run(args, ctx) {
+    // Stages load on demand, so --help and other commands start fast (tfjs, sharp, undici are heavy).
+    const { runShard } = await import('../../stages/shard/index.js');
     const config = loadConfig(args.config, {
       shard: {
         valFraction: args.valFraction,

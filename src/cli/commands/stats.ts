@@ -1,5 +1,4 @@
 import { usageError } from '../../errors.js';
-import { collectStats, formatStats } from '../../stages/filter/stats.js';
 import type { CommandDef } from '../command.js';
 
 export const statsCommand: CommandDef = {
@@ -12,6 +11,8 @@ export const statsCommand: CommandDef = {
       .example('$0 stats', 'tables on the terminal')
       .example('$0 stats --json', 'the same as one JSON object'),
   async run(args, ctx) {
+    // Stages load on demand, so --help and other commands start fast (tfjs, sharp, undici are heavy).
+    const { collectStats, formatStats } = await import('../../stages/filter/stats.js');
     const top = args.top as number;
     if (!Number.isInteger(top) || top < 0) throw usageError(`--top: expected an integer >= 0, got \`${String(args.top)}\``);
     const stats = collectStats(ctx, { topHosts: top });

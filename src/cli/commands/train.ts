@@ -1,6 +1,4 @@
 import { loadConfig } from '../../config/load.js';
-import { scoreRetrieval } from '../../stages/retrieval/index.js';
-import { runTrain } from '../../stages/train/index.js';
 import { formatSummary } from '../../util/format.js';
 import type { CommandDef } from '../command.js';
 
@@ -21,6 +19,9 @@ export const trainCommand: CommandDef = {
       .option('resume', { type: 'boolean', describe: 'Continue from the run directory\'s latest checkpoint' })
       .example("$0 train --shards 'data/shards/train-{000000..000003}.tar' --val 'data/shards/val-{000000..000000}.tar' --minutes 5", 'train for five minutes'),
   async run(args, ctx) {
+    // Stages load on demand, so --help and other commands start fast (tfjs, sharp, undici are heavy).
+    const { scoreRetrieval } = await import('../../stages/retrieval/index.js');
+    const { runTrain } = await import('../../stages/train/index.js');
     const config = loadConfig(args.config, {
       train: {
         shards: args.shards,

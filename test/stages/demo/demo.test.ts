@@ -19,6 +19,8 @@ async function runCli(argv: string[]): Promise<{ code: number; stdout: string; s
 interface DemoSummary {
   site: { pages: number; photos: number };
   shard: { samplesWritten: number; trainShards: string; valShards: string; shardsDir: string; failed: Record<string, number> };
+  train?: { steps: number; backend: string; runDir: string };
+  eval?: { samples: number; chance: number; imageToText: Record<string, number>; textToImage: Record<string, number> };
 }
 
 describe('align-data demo', () => {
@@ -29,7 +31,8 @@ describe('align-data demo', () => {
   afterAll(() => tmp.cleanup());
 
   beforeAll(async () => {
-    const r = await runCli(['demo', '--data-dir', dir, '--json']);
+    // A few seconds of training: enough to check the demo goes on into train and eval.
+    const r = await runCli(['demo', '--data-dir', dir, '--json', '--train-seconds', '3']);
     if (r.code !== 0) throw new Error(`demo exited ${r.code}: ${r.stderr}`);
     first = JSON.parse(r.stdout) as DemoSummary;
     samples = await readAllSamples(first.shard.shardsDir);
@@ -56,8 +59,32 @@ describe('align-data demo', () => {
     expect(samples.some((s) => s.key.startsWith('val'))).toBe(true);
   });
 
+  test('goes on into a short train and an eval on the held-out shards', () => {
+    expect(first.train?.steps).toBeGreaterThan(0);
+    const held = samples.filter((s) => s.key.startsWith('val')).length;
+    expect(first.eval?.samples).toBe(held);
+    expect(first.eval?.chance).toBeCloseTo(1 / held, 10);
+    for (const direction of [first.eval!.imageToText, first.eval!.textToImage]) {
+      for (const k of ['R@1', 'R@5', 'R@10']) {
+        expect(direction[k]).toBeGreaterThanOrEqual(0);
+        expect(direction[k]).toBeLessThanOrEqual(1);
+      }
+      expect(direction['R@1']).toBeLessThanOrEqual(direction['R@5']!);
+      expect(direction['R@5']).toBeLessThanOrEqual(direction['R@10']!);
+    }
+  });
+
+  test('--train-seconds 0 stops after shard', async () => {
+    const other = join(tmp.dir, 'no-train');
+    const r = await runCli(['demo', '--data-dir', other, '--json', '--train-seconds', '0']);
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.stdout) as DemoSummary;
+    expect(summary.train).toBeUndefined();
+    expect(summary.shard.samplesWritten).toBe(first.shard.samplesWritten);
+  });
+
   test('a second run starts afresh and gives the same samples (images, captions, keys)', async () => {
-    const r = await runCli(['demo', '--data-dir', dir, '--json']);
+    const r = await runCli(['demo', '--data-dir', dir, '--json', '--train-seconds', '0']);
     expect(r.code).toBe(0);
     const again = await readAllSamples((JSON.parse(r.stdout) as DemoSummary).shard.shardsDir);
     const digest = (xs: ReadSample[]): string[] => xs.map((s) => `${s.key} ${s.txt} ${sha256Hex(s.members.jpg!)}`);
