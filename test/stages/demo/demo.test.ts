@@ -1,20 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { main } from '../../../src/cli/main.js';
+import { runCli } from '../../helpers/cli.js';
 import { sha256Hex } from '../../../src/util/hash.js';
 import { makeTempDir } from '../../helpers/paths.js';
 import { readAllSamples, type ReadSample } from '../shard/fixtures.js';
-
-async function runCli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, {
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t), isTTY: false },
-  });
-  return { code, stdout, stderr };
-}
 
 interface DemoSummary {
   site: { pages: number; photos: number };

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { corpusDir, makeTempDir } from '../../helpers/paths.js';
 import { readDecisions, StoreBuilder } from './make-store.js';
-import { runCli } from './run-cli.js';
+import { runCli } from '../../helpers/cli.js';
 
 describe('align-data filter', () => {
   const tmp = makeTempDir('align-filter-cli-');

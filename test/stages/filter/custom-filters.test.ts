@@ -10,7 +10,7 @@ import { runFilter } from '../../../src/stages/filter/index.js';
 import { makeContext } from '../../../src/util/context.js';
 import { makeTempDir, ROOT } from '../../helpers/paths.js';
 import { readDecisions, StoreBuilder } from './make-store.js';
-import { runCli } from './run-cli.js';
+import { runCli } from '../../helpers/cli.js';
 
 describe('user filters', () => {
   const tmp = makeTempDir('align-custom-');

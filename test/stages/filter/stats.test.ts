@@ -8,7 +8,7 @@ import { collectStats } from '../../../src/stages/filter/stats.js';
 import { makeContext } from '../../../src/util/context.js';
 import { makeTempDir } from '../../helpers/paths.js';
 import { StoreBuilder } from './make-store.js';
-import { runCli } from './run-cli.js';
+import { runCli } from '../../helpers/cli.js';
 
 describe('stats', () => {
   const tmp = makeTempDir('align-stats-');

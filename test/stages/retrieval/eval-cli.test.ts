@@ -1,18 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { main } from '../../../src/cli/main.js';
+import { runCli } from '../../helpers/cli.js';
 import { makeTempDir } from '../../helpers/paths.js';
 import { writeTinyShards } from '../train/fixtures.js';
-
-async function runCli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, {
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t), isTTY: false },
-  });
-  return { code, stdout, stderr };
-}
 
 describe('align-data train and eval', () => {
   const tmp = makeTempDir();

@@ -1,17 +1,7 @@
-import { main } from '../../../src/cli/main.js';
+import { runCli } from '../../helpers/cli.js';
 import { makeTempDir } from '../../helpers/paths.js';
 import { addFixturePairs } from './fixture-store.js';
 import { awkwardImagesFixture } from './fixtures.js';
-
-async function runCli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, {
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t), isTTY: false },
-  });
-  return { code, stdout, stderr };
-}
 
 describe('align-data shard', () => {
   const tmp = makeTempDir();

@@ -1,4 +1,4 @@
-import { main } from '../../../src/cli/main.js';
+import { main } from '../../src/cli/main.js';
 
 /** Runs the CLI in-process and captures what it prints. */
 export async function runCli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
