@@ -9,6 +9,7 @@
  *   some banners over 3; 1.5 % of pages opted out.
  */
 import { openStore, type Db } from '../src/store/db.js';
+import { type Random, seededRandom } from '../src/util/random.js';
 import { altKey, normalizeAlt, wordCount } from '../src/util/text.js';
 
 export interface SyntheticSizes {
@@ -19,18 +20,7 @@ export interface SyntheticSizes {
   vocabulary: number;
 }
 
-type Rng = () => number;
-
-function makeRng(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+type Rng = Random;
 
 /** Samples 0..n-1 with P(i) ∝ 1 / (i + 1)^s, by binary search over the cumulative weights. */
 function makeZipf(n: number, s: number, rng: Rng): () => number {
@@ -69,7 +59,7 @@ function makeWords(n: number, rng: Rng): string[] {
 
 /** Builds the store in `dataDir` and returns how many rows of each kind it holds. */
 export function buildSyntheticStore(dataDir: string, sizes: SyntheticSizes, seed = 42): Record<string, number> {
-  const rng = makeRng(seed);
+  const rng = seededRandom(seed);
   const db = openStore(dataDir);
   db.pragma('synchronous = OFF');
   const words = makeWords(sizes.vocabulary, rng);

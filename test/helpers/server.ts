@@ -75,6 +75,7 @@ export async function startServer(routes: Record<string, Route> | Map<string, Ro
     server.listen(0, host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  let closing: Promise<void> | undefined;
   return {
     origin: `http://${host}:${port}`,
     host,
@@ -84,10 +85,30 @@ export async function startServer(routes: Record<string, Route> | Map<string, Ro
       return state.maxInFlight;
     },
     routes: map,
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: () => {
+      closing ??= new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      });
+      return closing;
+    },
+  };
+}
+
+/**
+ * The servers of one test file: `serve` starts one and remembers it, `closeAll` (in afterAll)
+ * closes every one still open. Closing a server twice is harmless.
+ */
+export function serverPool(): { serve: (routes: Record<string, Route>, host: string) => Promise<TestServer>; closeAll: () => Promise<void> } {
+  const servers: TestServer[] = [];
+  return {
+    async serve(routes, host) {
+      const s = await startServer(routes, host);
+      servers.push(s);
+      return s;
+    },
+    closeAll: async () => {
+      await Promise.all(servers.map((s) => s.close()));
+    },
   };
 }

@@ -1,4 +1,4 @@
-import { type Random, intBetween, pickOne, seededRandom } from './random.js';
+import { type Random, intBetween, pickOne, seededRandom } from '../../util/random.js';
 
 /**
  * The demo's "photos": simple scenes of coloured shapes and signs, each with a caption that

@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { makeTempDir } from '../../helpers/paths.js';
-import { startServer, type TestServer } from '../../helpers/server.js';
+import { serverPool, type TestServer } from '../../helpers/server.js';
 import { crawl, hits, pageStates, query } from './crawl-helpers.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -14,19 +14,14 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 const redirect = (to: string): Handler => (_req, res) => res.writeHead(302, { location: to }).end();
 
 describe('fetch limits', () => {
-  const servers: TestServer[] = [];
+  const { serve, closeAll } = serverPool();
   const tmp = makeTempDir();
   const timers: NodeJS.Timeout[] = [];
   afterAll(async () => {
     timers.forEach(clearInterval);
-    await Promise.all(servers.map((s) => s.close()));
+    await closeAll();
     tmp.cleanup();
   });
-  async function serve(routes: Parameters<typeof startServer>[0], host: string): Promise<TestServer> {
-    const s = await startServer(routes, host);
-    servers.push(s);
-    return s;
-  }
 
   test('a server that never answers and one that drips a byte at a time fail as timeouts; the host goes on', async () => {
     const s = await serve(
@@ -194,7 +189,6 @@ describe('fetch limits', () => {
     const s = await serve({}, '127.0.0.27');
     const origin = s.origin;
     await s.close();
-    servers.splice(servers.indexOf(s), 1);
     const dir = `${tmp.dir}/refused`;
     const summary = await crawl(dir, { seeds: [`${origin}/`] });
     // robots.txt could not be fetched, so the page is not either (RFC 9309: unreachable means disallowed).

@@ -12,7 +12,7 @@ import { normalizeUrl, registrableDomain } from '../../../src/stages/crawl/url.j
 import { makeContext } from '../../../src/util/context.js';
 import { Logger } from '../../../src/util/log.js';
 import { makeTempDir } from '../../helpers/paths.js';
-import { startServer, type TestServer } from '../../helpers/server.js';
+import { serverPool, type TestServer } from '../../helpers/server.js';
 import { crawl, hits, pageStates, query, testConfig } from './crawl-helpers.js';
 
 const chain = (n: number): Record<string, string> =>
@@ -20,16 +20,11 @@ const chain = (n: number): Record<string, string> =>
 
 describe('frontier and scope', () => {
   const tmp = makeTempDir();
-  const servers: TestServer[] = [];
+  const { serve, closeAll } = serverPool();
   afterAll(async () => {
-    await Promise.all(servers.map((s) => s.close()));
+    await closeAll();
     tmp.cleanup();
   });
-  async function serve(routes: Parameters<typeof startServer>[0], host: string): Promise<TestServer> {
-    const s = await startServer(routes, host);
-    servers.push(s);
-    return s;
-  }
 
   test('urls: fragments dropped, non-http refused; registrable domains', () => {
     expect(normalizeUrl('HTTP://Example.COM:80/a#frag')).toBe('http://example.com/a');

@@ -9,7 +9,7 @@ import sharp from 'sharp';
 import { extractPage } from '../../../src/stages/crawl/extract.js';
 import { normalizeAlt } from '../../../src/util/text.js';
 import { ROOT, corpusDir, corpusManifest, makeTempDir } from '../../helpers/paths.js';
-import { startServer, type Route, type TestServer } from '../../helpers/server.js';
+import { serverPool, type Route, type TestServer } from '../../helpers/server.js';
 import { crawl, hits, query } from './crawl-helpers.js';
 
 const fixture = (name: string): Buffer => readFileSync(join(ROOT, 'test', 'fixtures', 'pages', name));
@@ -21,16 +21,11 @@ const KO = '서울의 밤 풍경';
 
 describe('pages end to end', () => {
   const tmp = makeTempDir();
-  const servers: TestServer[] = [];
+  const { serve, closeAll } = serverPool();
   afterAll(async () => {
-    await Promise.all(servers.map((s) => s.close()));
+    await closeAll();
     tmp.cleanup();
   });
-  async function serve(routes: Record<string, Route>, host: string): Promise<TestServer> {
-    const s = await startServer(routes, host);
-    servers.push(s);
-    return s;
-  }
 
   test('non-UTF-8 pages decode right: header charset over meta, http-equiv, BOM, meta after a comment', async () => {
     const html = (body: Buffer, type: string): Route => ({ body, type });

@@ -5,7 +5,7 @@
 import type { ServerResponse } from 'node:http';
 import { packageVersion } from '../../../src/util/version.js';
 import { makeTempDir } from '../../helpers/paths.js';
-import { startServer, type TestServer } from '../../helpers/server.js';
+import { serverPool, type TestServer } from '../../helpers/server.js';
 import { crawl, hits, imageStates, pageStates } from './crawl-helpers.js';
 
 const PNG_1x1 = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
@@ -18,17 +18,12 @@ function slow(ms: number, body: string): (req: unknown, res: ServerResponse) => 
 }
 
 describe('politeness', () => {
-  const servers: TestServer[] = [];
+  const { serve, closeAll } = serverPool();
   const tmp = makeTempDir();
   afterAll(async () => {
-    await Promise.all(servers.map((s) => s.close()));
+    await closeAll();
     tmp.cleanup();
   });
-  async function serve(routes: Parameters<typeof startServer>[0], host: string): Promise<TestServer> {
-    const s = await startServer(routes, host);
-    servers.push(s);
-    return s;
-  }
 
   test('robots.txt is fetched first and its Disallow holds for pages and images', async () => {
     const s = await serve(

@@ -1,4 +1,4 @@
-/** A small seeded PRNG (mulberry32): the demo site is the same on every run and machine. */
+/** A small seeded PRNG (mulberry32): generated data (the demo site, benchmark stores) is the same on every run and machine. */
 export type Random = () => number;
 
 export function seededRandom(seed: number): Random {
