@@ -18,6 +18,18 @@ describe('cli', () => {
     expect(r.code).toBe(2);
   });
 
+  test.each([
+    [['stats', '--top', '-1'], '--top: expected an integer >= 0'],
+    [['demo', '--photos', '3'], '--photos: expected an integer from 10 to 5000'],
+    [['demo', '--train-seconds', '-5'], '--train-seconds: expected a number >= 0'],
+    [['crawl', '--max-pages', '0', '--seeds', 'http://127.0.0.1:9/'], '--max-pages: expected an integer >= 1'],
+  ])('a bad numeric flag exits 2 naming it: %j', async (argv, message) => {
+    const dataDir = join(tmp.dir, 'flags');
+    const r = await runCli([...argv, '--data-dir', dataDir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+  });
+
   test('a bad config exits 2 before any work, naming the key', async () => {
     const path = join(tmp.dir, 'bad.json');
     writeFileSync(path, JSON.stringify({ crawl: { globalConcurrency: 'many' } }));

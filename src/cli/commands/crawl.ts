@@ -1,7 +1,7 @@
 import { loadConfig } from '../../config/load.js';
-import { usageError } from '../../errors.js';
 import { formatSummary } from '../../util/format.js';
 import type { CommandDef } from '../command.js';
+import { intFlag, numberFlag } from '../flags.js';
 
 export const crawlCommand: CommandDef = {
   command: 'crawl',
@@ -39,21 +39,3 @@ export const crawlCommand: CommandDef = {
     return { summary: { ...summary }, text: formatSummary('crawl', { ...summary }) };
   },
 };
-
-/** A numeric flag checked here, so the message names the flag the user typed. */
-function intFlag(args: Record<string, unknown>, key: string, flag: string, min: number): number | undefined {
-  const value = numberFlag(args, key, flag);
-  if (value !== undefined && (!Number.isInteger(value) || value < min)) {
-    throw usageError(`${flag}: expected an integer >= ${min}, got \`${String(args[key])}\``);
-  }
-  return value;
-}
-
-function numberFlag(args: Record<string, unknown>, key: string, flag: string): number | undefined {
-  const value = args[key];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
-    throw usageError(`${flag}: expected a number >= 0, got \`${String(value)}\``);
-  }
-  return value;
-}

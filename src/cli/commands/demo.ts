@@ -6,6 +6,7 @@ import { formatSummary } from '../../util/format.js';
 import type { RetrievalMetrics } from '../../stages/retrieval/index.js';
 import type { StageContext } from '../../util/context.js';
 import type { CommandDef } from '../command.js';
+import { intFlag, numberFlag } from '../flags.js';
 
 /** Marks a data directory as the demo's own, so a rerun may clear it. */
 const DEMO_MARKER = '.align-demo';
@@ -26,10 +27,8 @@ export const demoCommand: CommandDef = {
     const { startDemoSite } = await import('../../stages/demo/index.js');
     const { runFilter } = await import('../../stages/filter/index.js');
     const { runShard } = await import('../../stages/shard/index.js');
-    const photos = args.photos as number;
-    if (!Number.isInteger(photos) || photos < 10 || photos > 5000) throw usageError(`Expected \`--photos\` to be an integer from 10 to 5000, got \`${photos}\``);
-    const trainSeconds = args.trainSeconds as number;
-    if (!Number.isFinite(trainSeconds) || trainSeconds < 0) throw usageError(`Expected \`--train-seconds\` to be a number >= 0, got \`${trainSeconds}\``);
+    const photos = intFlag(args, 'photos', '--photos', 10, 5000) ?? 160;
+    const trainSeconds = numberFlag(args, 'trainSeconds', '--train-seconds') ?? 45;
     loadConfig(args.config); // a bad config file stops here, before the directory is touched
     prepareDemoDir(ctx.dataDir);
     const site = await startDemoSite({ photos });

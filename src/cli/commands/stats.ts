@@ -1,5 +1,5 @@
-import { usageError } from '../../errors.js';
 import type { CommandDef } from '../command.js';
+import { intFlag } from '../flags.js';
 
 export const statsCommand: CommandDef = {
   command: 'stats',
@@ -13,9 +13,7 @@ export const statsCommand: CommandDef = {
   async run(args, ctx) {
     // Stages load on demand, so --help and other commands start fast (tfjs, sharp, undici are heavy).
     const { collectStats, formatStats } = await import('../../stages/filter/stats.js');
-    const top = args.top as number;
-    if (!Number.isInteger(top) || top < 0) throw usageError(`--top: expected an integer >= 0, got \`${String(args.top)}\``);
-    const stats = collectStats(ctx, { topHosts: top });
+    const stats = collectStats(ctx, { topHosts: intFlag(args, 'top', '--top', 0) ?? 10 });
     return { summary: { ...stats }, text: formatStats(stats) };
   },
 };

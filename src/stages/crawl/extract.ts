@@ -35,6 +35,7 @@ import {
   sortLargestFirst,
   type SrcsetCandidate,
 } from './srcset.js';
+import { normalizeUrl } from './url.js';
 
 export type { RobotsDirectives } from './robots-directives.js';
 
@@ -308,8 +309,8 @@ export class PageExtractor {
     const links = new Set<string>();
     if (!h.robots.nofollow) {
       for (const ref of h.linkRefs) {
-        const url = resolveHttp(ref, base);
-        if (url !== null) links.add(url);
+        const url = normalizeUrl(ref, base);
+        if (url !== undefined) links.add(url);
       }
     }
     return { pairs, links: [...links], robots: h.robots, baseUrl: base, counts: h.counts };
@@ -324,28 +325,13 @@ export function extractPage(html: string, pageUrl: string): PageExtract {
 
 function resolveBase(baseHref: string | undefined, pageUrl: string): string {
   if (baseHref === undefined) return pageUrl;
-  return resolveHttp(baseHref, pageUrl, false) ?? pageUrl;
+  return normalizeUrl(baseHref, pageUrl, true) ?? pageUrl;
 }
 
 function firstHttpUrl(refs: readonly string[], base: string): string | null {
   for (const ref of refs) {
-    const url = resolveHttp(ref, base);
-    if (url !== null) return url;
+    const url = normalizeUrl(ref, base);
+    if (url !== undefined) return url;
   }
   return null;
-}
-
-/** The absolute http(s) URL `ref` points to from `base` (fragment dropped), or null. */
-export function resolveHttp(ref: string, base: string, dropHash = true): string | null {
-  let url: URL;
-  try {
-    url = new URL(ref, base);
-  } catch {
-    return null;
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
-  const href = url.href;
-  // A '#' in a serialised URL can only start the fragment (elsewhere it is percent-encoded).
-  const hash = dropHash ? href.indexOf('#') : -1;
-  return hash < 0 ? href : href.slice(0, hash);
 }

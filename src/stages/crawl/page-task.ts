@@ -98,9 +98,9 @@ function readHtml(rt: Runtime, item: ClaimedPage, fetched: Fetched): Parsed {
   const links = follow ? toNewPages(rt, page.links, item.depth + 1, 'page', true) : [];
   const pairs: NewPair[] = [];
   for (const pair of page.pairs) {
-    const imageUrl = normalizeUrl(pair.imageUrl);
+    const imageUrl = pair.imageUrl; // already in stored form: extraction normalises with normalizeUrl
     const altNorm = normalizeAlt(pair.altRaw);
-    if (imageUrl === undefined || imageUrl.length > rt.config.maxUrlLength || altNorm === '') continue;
+    if (imageUrl.length > rt.config.maxUrlLength || altNorm === '') continue;
     pairs.push({ imageUrl, imageHost: hostOf(imageUrl), altRaw: pair.altRaw, altNorm, altKey: altKey(altNorm), wordCount: wordCount(altNorm) });
   }
   const optOut = formatOptOut(directives);

@@ -5,19 +5,21 @@
 
 /**
  * The stored form of a URL: absolute http(s), fragment dropped (the WHATWG parser already
- * lower-cases the host and drops a default port). Undefined for anything else.
+ * lower-cases the host and drops a default port). Undefined for anything else. Extraction calls
+ * this for every image and link, so it slices the fragment off instead of re-serialising.
  */
-export function normalizeUrl(raw: string, base?: string): string | undefined {
+export function normalizeUrl(raw: string, base?: string, keepFragment = false): string | undefined {
   let url: URL;
   try {
     url = new URL(raw, base);
   } catch {
     return undefined;
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
-  if (url.hostname === '') return undefined;
-  url.hash = '';
-  return url.href;
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') return undefined;
+  const href = url.href;
+  // A '#' in a serialised URL can only start the fragment (elsewhere it is percent-encoded).
+  const hash = keepFragment ? -1 : href.indexOf('#');
+  return hash < 0 ? href : href.slice(0, hash);
 }
 
 /** The politeness and robots.txt key: host plus a non-default port (`example.com`, `127.0.0.2:8080`). */
