@@ -5,7 +5,9 @@ import { TRAIN_SCHEMA } from './schema/train.js';
 
 /**
  * Migrations, applied in order by `PRAGMA user_version`. Version 1 is the first released
- * schema; a change after it is a new entry (never an edit of an old one).
+ * schema; a change after it is a new entry (never an edit of an old one). Versions may leave gaps
+ * (a store records the highest applied), so work done in parallel takes its number in advance:
+ * 2 hardening (crawl no-pair reasons), 3 refresh/check, 4 ingest, 5 retrieval/scores, 6 partitions.
  */
 export const MIGRATIONS: readonly { version: number; sql: string }[] = [
   { version: 1, sql: CRAWL_SCHEMA + FILTER_SCHEMA + SHARD_SCHEMA + TRAIN_SCHEMA },
