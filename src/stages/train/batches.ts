@@ -3,8 +3,8 @@
  * scaled to [-1, 1], captions tokenised and padded to the longest in the batch.
  */
 import { decodeImage, drawAugment } from './decode.js';
-import type { Rng } from './rng.js';
-import type { RawSample, ReadCounts } from './shard-reader.js';
+import type { Rng } from '../../util/rng.js';
+import type { RawSample, ReadCounts } from '../../webdataset/reader.js';
 import type { WordPieceTokenizer } from './tokenizer.js';
 
 export interface Batch {

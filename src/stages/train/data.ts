@@ -3,8 +3,8 @@
  * training batches, and in-order centre-cropped eval batches.
  */
 import { BatchStream } from './batches.js';
-import type { Rng } from './rng.js';
-import { emptyCounts, streamSamples, type RawSample, type ReadCounts } from './shard-reader.js';
+import type { Rng } from '../../util/rng.js';
+import { emptyCounts, streamSamples, type RawSample, type ReadCounts } from '../../webdataset/reader.js';
 import type { WordPieceTokenizer } from './tokenizer.js';
 
 export interface TrainDataOptions {

@@ -8,7 +8,7 @@
  * shorter side to size / scale and the crop and flip are cut here, in one copy.
  */
 import sharp from 'sharp';
-import type { Rng } from './rng.js';
+import type { Rng } from '../../util/rng.js';
 
 /** One image's random crop and flip, drawn before decoding so that concurrent decodes stay repeatable. */
 export interface Augment {

@@ -15,10 +15,10 @@ import type { StageContext } from '../../util/context.js';
 import { openTrainBatches } from './data.js';
 import { runLoop, type LoopResult, type StopReason } from './loop.js';
 import type { DualEncoder } from './model.js';
-import { Rng } from './rng.js';
+import { Rng } from '../../util/rng.js';
 import { MetricsWriter } from './run-files.js';
 import { setupRun, type RunSetup } from './setup.js';
-import { emptyCounts, type ReadCounts } from './shard-reader.js';
+import { emptyCounts, type ReadCounts } from '../../webdataset/reader.js';
 import { makeValEvaluator, type RetrievalScorer, type ValResult } from './val.js';
 
 export { openRun, type LoadedRun } from './open-run.js';

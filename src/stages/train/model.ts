@@ -10,7 +10,7 @@ import { addDense, dense, l2Normalize } from './layers.js';
 import { contrastiveLoss } from './loss.js';
 import { Params } from './params.js';
 import type { ModelSpec } from './presets.js';
-import { Rng } from './rng.js';
+import { Rng } from '../../util/rng.js';
 import { addTextTower, runTextTower } from './text-tower.js';
 
 export interface ModelOptions {

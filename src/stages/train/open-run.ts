@@ -12,8 +12,8 @@ import { loadLatestCheckpoint } from './checkpoint.js';
 import { iterateBatches, openEvalBatches } from './data.js';
 import { DualEncoder } from './model.js';
 import { readRunFile, vocabPath } from './run-files.js';
-import { listShards } from './shard-list.js';
-import { emptyCounts, type ReadCounts } from './shard-reader.js';
+import { listShards } from '../../webdataset/shard-list.js';
+import { emptyCounts, type ReadCounts } from '../../webdataset/reader.js';
 import { embedBatch } from './step.js';
 import { WordPieceTokenizer } from './tokenizer.js';
 

@@ -4,7 +4,7 @@
  * of names and shapes (the checkpoint format).
  */
 import { tf } from './backend.js';
-import type { Rng } from './rng.js';
+import type { Rng } from '../../util/rng.js';
 
 export type Init =
   | { kind: 'he'; fanIn: number }

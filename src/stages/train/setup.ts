@@ -15,7 +15,7 @@ import { DualEncoder } from './model.js';
 import { FlatAdam } from './optimizer.js';
 import { resolveModelSpec, type ModelSpec } from './presets.js';
 import { readRunFile, vocabPath, writeRunFile } from './run-files.js';
-import { listShards } from './shard-list.js';
+import { listShards } from '../../webdataset/shard-list.js';
 import { WordPieceTokenizer } from './tokenizer.js';
 import { learnVocabulary } from './vocab.js';
 

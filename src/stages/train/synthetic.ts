@@ -5,7 +5,7 @@
  * a seed, so a benchmark or a test can show that training learns without any download.
  */
 import sharp from 'sharp';
-import { Rng } from './rng.js';
+import { Rng } from '../../util/rng.js';
 import { writeShards, type WdsSample, type WrittenShards } from './webdataset-writer.js';
 
 const COLOURS: Record<string, string> = {

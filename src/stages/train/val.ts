@@ -8,7 +8,7 @@ import type { Batch } from './batches.js';
 import { iterateBatches, openEvalBatches } from './data.js';
 import type { DualEncoder } from './model.js';
 import type { MetricsWriter } from './run-files.js';
-import { emptyCounts, type ReadCounts } from './shard-reader.js';
+import { emptyCounts, type ReadCounts } from '../../webdataset/reader.js';
 import { embedBatch, evaluateLoss } from './step.js';
 import type { WordPieceTokenizer } from './tokenizer.js';
 

@@ -4,8 +4,8 @@ import { iterateBatches, openEvalBatches } from '../../../src/stages/train/data.
 import { DualEncoder } from '../../../src/stages/train/model.js';
 import { FlatAdam } from '../../../src/stages/train/optimizer.js';
 import { resolveModelSpec, scaleImageTower } from '../../../src/stages/train/presets.js';
-import { listShards } from '../../../src/stages/train/shard-list.js';
-import { emptyCounts } from '../../../src/stages/train/shard-reader.js';
+import { listShards } from '../../../src/webdataset/shard-list.js';
+import { emptyCounts } from '../../../src/webdataset/reader.js';
 import { embedBatch, evaluateLoss, trainStep } from '../../../src/stages/train/step.js';
 import { trainWordPiece, type WordPieceTokenizer } from '../../../src/stages/train/tokenizer.js';
 import { makeTempDir } from '../../helpers/paths.js';

@@ -1,11 +1,12 @@
 /**
+ * (Shared by train, check and retrieval: DESIGN.md puts the WebDataset reader outside any stage.)
  * Streams WebDataset samples out of tar shards: members are grouped by key (the file name up
  * to its first dot), a sample's members being contiguous. A sample without an image or a
  * caption, or a shard that breaks off, is counted and skipped; reading goes on.
  */
 import { createReadStream } from 'node:fs';
 import tar from 'tar-stream';
-import type { Rng } from './rng.js';
+import type { Rng } from '../util/rng.js';
 
 export interface RawSample {
   key: string;

@@ -5,8 +5,8 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { AlignError } from '../../errors.js';
-import type { Logger } from '../../util/log.js';
+import { AlignError } from '../errors.js';
+import type { Logger } from '../util/log.js';
 
 export interface ShardFile {
   path: string;
