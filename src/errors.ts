@@ -12,6 +12,8 @@ export const EXIT = {
   runtime: 1,
   usage: 2,
   gate: 3,
+  /** EX_TEMPFAIL: another run holds the data directory; busy, not failed (cron wrappers retry later). */
+  busy: 75,
   interrupted: 130,
 } as const;
 
@@ -32,7 +34,7 @@ export type ErrorCode =
 const EXIT_BY_CODE: Record<ErrorCode, ExitCode> = {
   E_USAGE: EXIT.usage,
   E_CONFIG: EXIT.usage,
-  E_LOCKED: EXIT.runtime,
+  E_LOCKED: EXIT.busy,
   E_STORE: EXIT.runtime,
   E_IO: EXIT.runtime,
   E_BACKEND: EXIT.runtime,

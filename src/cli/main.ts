@@ -13,7 +13,8 @@ export interface MainIo {
 
 /**
  * The CLI: parses flags, runs one command, prints its summary, and maps every failure to an
- * exit code (0 ok, 1 runtime, 2 usage/config, 3 gate failed, 130 interrupted). Callable from
+ * exit code (0 ok, 1 runtime, 2 usage/config, 3 gate failed, 75 another run holds the lock,
+ * 130 interrupted). Callable from
  * tests: `await main(['crawl', '--seeds', url, '--data-dir', dir, '--json'], io)`.
  */
 export async function main(argv: string[], io: MainIo = process): Promise<number> {

@@ -79,8 +79,10 @@ export const UPSERT_TAIL = `
 /**
  * The upsert for `steps`: a pair's `reasons` lists every failing step ('duplicate' first for a
  * copy of a sample found earlier), `reason` is the first of them, kept is 1 when there is none.
+ * With `withdrawals`, a pair whose source withdrew consent (withdrawals.ts) has its withdrawal
+ * reason first: it is never kept. (Without, the join is left out: most stores have none.)
  */
-export function decisionSql(steps: readonly DecisionStep[], runId: number): { sql: string; params: Record<string, SqlValue> } {
+export function decisionSql(steps: readonly DecisionStep[], runId: number, withdrawals = false): { sql: string; params: Record<string, SqlValue> } {
   const params: Record<string, SqlValue> = { run: runId };
   const cases = steps.map((step, i) => {
     const name = step.name.replace(/'/g, "''");
@@ -103,10 +105,11 @@ export function decisionSql(steps: readonly DecisionStep[], runId: number): { sq
     INSERT INTO decisions (pair_id, run_id, kept, reason, reasons)
     SELECT pair_id, @run, reasons IS NULL, substr(reasons, 1, instr(reasons || ',', ',') - 1), reasons
     FROM (
-      SELECT pair_id, nullif(concat_ws(',', CASE WHEN is_copy THEN 'duplicate' END${cases.map((c) => `, ${c}`).join('')}), '') AS reasons
+      SELECT pair_id, nullif(concat_ws(',', ${withdrawals ? 'withdrawn, ' : ''}CASE WHEN is_copy THEN 'duplicate' END${cases.map((c) => `, ${c}`).join('')}), '') AS reasons
       FROM (
-        SELECT f.pair_id AS pair_id, f.pair_id <> s.source_pair AS is_copy${columns.map((c) => `, ${c}`).join('')}
+        SELECT f.pair_id AS pair_id, f.pair_id <> s.source_pair AS is_copy${withdrawals ? ', w.reason AS withdrawn' : ''}${columns.map((c) => `, ${c}`).join('')}
         FROM f_pairs f JOIN f_samples s ON s.alt_id = f.alt_id AND s.blob_id = f.blob_id
+        ${withdrawals ? 'LEFT JOIN withdrawals w ON w.pair_id = f.pair_id' : ''}
         ${joins.join('\n          ')}
       )
     )

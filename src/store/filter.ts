@@ -1,6 +1,7 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './db.js';
 import { columnsUsed, decisionSql, UPSERT_TAIL, type DecisionStep, type SqlStep } from './filter-decisions.js';
+import { updateWithdrawals } from './withdrawals.js';
 
 export { PAIR_COLUMNS, type DecisionStep, type JsStep, type SqlStep, type SqlValue } from './filter-decisions.js';
 
@@ -50,8 +51,9 @@ const COUNT_STEPS: readonly [string, string][] = [
   ['pairs', `INSERT INTO f_pairs SELECT p.id, a.alt_id, m.blob_id, p.image_id, p.page_id, p.word_count FROM pairs p
      CROSS JOIN f_images m ON m.image_id = p.image_id CROSS JOIN f_alts a ON a.alt_key = p.alt_key`],
   // Grouped rows come out in (alt, blob) order, so counting each alt's images is a streaming window.
+  // The source of a sample is its first copy whose source has not withdrawn consent (SOURCE_PAIR).
   ['samples', `INSERT INTO f_samples SELECT alt_id, blob_id, source_pair, pairs, count(*) OVER (PARTITION BY alt_id)
-     FROM (SELECT alt_id, blob_id, min(pair_id) AS source_pair, count(*) AS pairs FROM f_pairs
+     FROM (SELECT alt_id, blob_id, SOURCE_PAIR AS source_pair, count(*) AS pairs FROM f_pairs
            GROUP BY alt_id, blob_id ORDER BY alt_id, blob_id)`],
   ['alts per image', 'INSERT INTO f_blob_counts SELECT blob_id, count(*) FROM f_samples GROUP BY blob_id ORDER BY blob_id'],
   ['image facts', `INSERT INTO f_image_facts SELECT m.image_id, m.width, m.height, m.opt_out, c.alts
@@ -78,6 +80,8 @@ export interface DecisionCounts {
 export class FilterStore {
   readonly db: Db;
   private readonly stmts: Record<string, Statement>;
+  /** Whether any pair is withdrawn (updateWithdrawals): the statements join them only then. */
+  private withdrawals = false;
 
   constructor(db: Db) {
     this.db = db;
@@ -101,11 +105,22 @@ export class FilterStore {
     this.db.exec(COUNT_TABLES);
   }
 
+  /** Brings the withdrawals up to date (withdrawals.ts): before fillCounts, which reads them. */
+  updateWithdrawals(now: number): { recorded: number; cleared: number; total: number } {
+    const result = updateWithdrawals(this.db, now);
+    this.withdrawals = result.total > 0;
+    return result;
+  }
+
   /** Fills the count tables over the raw dataset; `onStep` hears each step's name before it runs. */
   fillCounts(onStep: (step: string) => void = () => {}): RawFacts {
+    // A sample copied on several pages is sourced from a copy whose page still consents.
+    const sourcePair = this.withdrawals
+      ? 'coalesce(min(CASE WHEN pair_id NOT IN (SELECT pair_id FROM withdrawals) THEN pair_id END), min(pair_id))'
+      : 'min(pair_id)';
     for (const [name, sql] of COUNT_STEPS) {
       onStep(name);
-      this.db.prepare(sql).run();
+      this.db.prepare(sql.replace('SOURCE_PAIR', sourcePair)).run();
     }
     const one = (sql: string): number => (this.db.prepare(sql).pluck().get() as number | null) ?? 0;
     return {
@@ -173,7 +188,7 @@ export class FilterStore {
    * Returns how many rows were inserted or changed.
    */
   writeDecisions(runId: number, steps: readonly DecisionStep[]): number {
-    const { sql, params } = decisionSql(steps, runId);
+    const { sql, params } = decisionSql(steps, runId, this.withdrawals);
     steps.forEach((step, i) => {
       if ('columns' in step) this.db.function(`align_keep_${i}`, { deterministic: true, varargs: true }, (...v: unknown[]) => (step.keep(v) ? 1 : 0));
     });
@@ -181,9 +196,10 @@ export class FilterStore {
     const outside = this.db.prepare(`
       INSERT INTO decisions (pair_id, run_id, kept, reason, reasons)
       SELECT p.id, @run, 0, r, r FROM (
-        SELECT p.id, CASE WHEN i.status IN ('queued', 'fetching') THEN 'image_pending'
+        SELECT p.id, CASE WHEN w.reason IS NOT NULL THEN w.reason WHEN i.status IN ('queued', 'fetching') THEN 'image_pending'
           WHEN i.error IN ('opt_out', 'page_opt_out') THEN 'opt-out' ELSE 'image_failed' END AS r
         FROM pairs p JOIN images i ON i.id = p.image_id LEFT JOIN f_images m ON m.image_id = p.image_id
+        LEFT JOIN withdrawals w ON w.pair_id = p.id
         WHERE m.image_id IS NULL) p
       WHERE true ${UPSERT_TAIL}`);
     // Every pair_id comes from pairs and the run row exists: checking each row's two foreign keys

@@ -95,6 +95,15 @@ export class ShardStore {
       listShards: db.prepare(`
         SELECT name, split, number, samples, bytes, sha256, options_hash AS optionsHash, created_at AS createdAt
         FROM shards ORDER BY split, number`),
+      withdrawnShards: db.prepare(`
+        SELECT sh.id, sh.name, sh.samples FROM shards sh
+        WHERE sh.id IN (SELECT s.shard_id FROM withdrawals w JOIN shard_samples s ON s.pair_id = w.pair_id)
+        ORDER BY sh.split, sh.number`),
+      withdrawnSamples: db.prepare(`
+        SELECT s.pair_id AS pairId, s.key FROM shard_samples s JOIN withdrawals w ON w.pair_id = s.pair_id
+        WHERE s.shard_id = ? ORDER BY s.key`),
+      dropSample: db.prepare('DELETE FROM shard_samples WHERE pair_id = ? AND shard_id = ?'),
+      updateShardFile: db.prepare('UPDATE shards SET samples = @samples, bytes = @bytes, sha256 = @sha256 WHERE id = @id'),
       startRun: db.prepare('INSERT INTO shard_runs (started_at) VALUES (?)'),
       finishRun: db.prepare('UPDATE shard_runs SET finished_at = ?, summary = ? WHERE id = ?'),
     };
@@ -160,6 +169,24 @@ export class ShardStore {
   clearAll(): void {
     this.db.transaction(() => {
       this.db.exec('DELETE FROM shard_samples; DELETE FROM shard_failures; DELETE FROM shards;');
+    })();
+  }
+
+  /** Shards holding a sample whose pair was withdrawn (withdrawals.ts): the ones `refresh` rewrites. */
+  shardsWithWithdrawn(): { id: number; name: string; samples: number }[] {
+    return this.stmts.withdrawnShards!.all() as { id: number; name: string; samples: number }[];
+  }
+
+  /** The withdrawn samples of one shard. */
+  withdrawnSamples(shardId: number): { pairId: number; key: string }[] {
+    return this.stmts.withdrawnSamples!.all(shardId) as { pairId: number; key: string }[];
+  }
+
+  /** A shard rewritten without some samples: its new file facts, and those samples forgotten. One transaction. */
+  recordRewrite(shardId: number, file: { samples: number; bytes: number; sha256: string }, removedPairIds: readonly number[]): void {
+    this.db.transaction(() => {
+      for (const pairId of removedPairIds) this.stmts.dropSample!.run(pairId, shardId);
+      this.stmts.updateShardFile!.run({ id: shardId, ...file });
     })();
   }
 

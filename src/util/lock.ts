@@ -39,10 +39,10 @@ export function acquireLock(dataDir: string, command: string): DataDirLock {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const holder = readLock(path);
       if (holder && isAlive(holder)) {
+        // One line and no hint: cron mails stderr, and exit 75 already tells a wrapper "busy, try later".
         throw new AlignError(
           'E_LOCKED',
-          `${dataDir} is in use by \`align-data ${holder.command}\` (pid ${holder.pid}, started ${holder.startedAt})`,
-          { hint: 'wait for it to finish, or use another --data-dir' },
+          `${dataDir} is in use by \`align-data ${holder.command}\` (pid ${holder.pid}, started ${holder.startedAt}); try again when it has finished`,
         );
       }
       // The holder is dead (or the file is unreadable): take the lock over.

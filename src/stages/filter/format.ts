@@ -29,6 +29,9 @@ export function formatFilterSummary(s: FilterSummary): string {
       ['kept', `${n(s.kept)} (${formatPercent(s.kept, s.pairs)})`],
       ['rejected', `${n(s.rejected)} (${n(s.duplicates)} duplicates, ${n(s.imageNotOk)} without an ok image)`],
       ['decisions changed', n(s.changed)],
+      ...(s.withdrawn.total + s.withdrawn.restored > 0
+        ? ([['withdrawn', `${n(s.withdrawn.total)} pairs whose source withdrew consent (${n(s.withdrawn.new)} new, ${n(s.withdrawn.restored)} restored)`]] as [string, string][])
+        : []),
       ...(s.tokens ? ([['rare tokens', `${n(s.tokens.distinctTokens)} distinct tokens, ${s.tokens.sweeps} sweeps`]] as [string, string][]) : []),
       ...(s.hashes.evalImages + s.hashes.storedHashed > 0
         ? ([['eval dedup', `${n(s.hashes.evalImages)} eval images, ${n(s.hashes.storedHashed)} stored images hashed now`]] as [string, string][])

@@ -59,6 +59,12 @@ export interface FilterSummary {
   imageNotOk: number;
   /** Decisions inserted or changed by this run (0 when nothing changed). */
   changed: number;
+  /**
+   * Pairs whose source withdrew consent (a page or image that now says noai, answers 404/410 or
+   * is disallowed by robots.txt): never kept. `new`: recorded by this run; `restored`: sources
+   * fetched fine again, whose pairs are judged afresh.
+   */
+  withdrawn: { total: number; new: number; restored: number };
   filters: Record<string, FilterCounts>;
   tokens: TokenRankResult | null;
   hashes: HashCounts;
@@ -79,6 +85,8 @@ export async function runFilter(config: FilterConfig, ctx: StageContext, options
     store.createCountTables();
     // Conditions compile against the empty count tables: a broken one stops the run before any work.
     const conditions = new Map(filters.map((f) => [f, conditionOf(f, store)]));
+    step('withdrawals');
+    const withdrawals = store.updateWithdrawals(Date.now());
     const facts = store.fillCounts(step);
     const active = filters.filter((f) => f.filter.active?.(f.options, facts) ?? true);
     step('prepare');
@@ -97,7 +105,7 @@ export async function runFilter(config: FilterConfig, ctx: StageContext, options
     const changed = store.writeDecisions(runId, steps);
     step('summary');
     const applied = filters.map((f) => ({ name: f.filter.name, active: active.includes(f) }));
-    const summary = summarize(store.countDecisions(), facts, applied, { runId, configHash: stableHash(config), changed, tokens, hashes, startedAt });
+    const summary = summarize(store.countDecisions(), facts, applied, { runId, configHash: stableHash(config), changed, tokens, hashes, startedAt, withdrawals });
     store.finishRun(runId, summary, Date.now());
     step('done');
     ctx.log.clearProgress();
@@ -126,6 +134,7 @@ interface RunFacts {
   tokens: TokenRankResult | null;
   hashes: HashCounts;
   startedAt: number;
+  withdrawals: { recorded: number; cleared: number; total: number };
 }
 
 function summarize(counts: DecisionCounts, facts: RawFacts, filters: { name: string; active: boolean }[], run: RunFacts): FilterSummary {
@@ -141,6 +150,7 @@ function summarize(counts: DecisionCounts, facts: RawFacts, filters: { name: str
     duplicates: counts.first.duplicate ?? 0,
     imageNotOk: counts.pairs - facts.pairs,
     changed: run.changed,
+    withdrawn: { total: run.withdrawals.total, new: run.withdrawals.recorded, restored: run.withdrawals.cleared },
     filters: Object.fromEntries(filters.map(({ name, active }) => [name, { active, first: counts.first[name] ?? 0, any: counts.any[name] ?? 0 }])),
     tokens: run.tokens,
     hashes: run.hashes,

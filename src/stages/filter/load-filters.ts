@@ -22,7 +22,7 @@ export interface LoadedFilter {
 }
 
 /** Reasons the stage itself records: no filter may take these names. */
-const RESERVED = new Set(['duplicate', 'image_failed', 'image_pending']);
+const RESERVED = new Set(['duplicate', 'image_failed', 'image_pending', 'withdrawn_noai', 'withdrawn_gone', 'withdrawn_robots']);
 
 export const camelToSnake = (s: string): string => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 export const snakeToCamel = (s: string): string => s.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());

@@ -9,7 +9,8 @@
  * May import: store, util, errors, config; never another stage.
  *
  * Runs are incremental: only kept pairs in no shard yet are written, into new shards; existing
- * shards are never rewritten unless `rebuild` is set.
+ * shards are never rewritten unless `rebuild` is set, or `withdraw` (refresh) removes the samples
+ * whose source withdrew consent from the shards that hold them.
  */
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -22,11 +23,19 @@ import { stableHash } from '../../util/hash.js';
 import { imagePath } from '../../util/image-path.js';
 import { type EncodeOptions, encodeImage } from './encode.js';
 import { MANIFEST_FILE, SIZES_FILE, type SplitIndex, VAL_MANIFEST_FILE, writeManifests } from './manifest.js';
+import { type WithdrawResult, withdrawFromShards } from './withdraw.js';
 import { type WriteSamplesResult, writeSamples } from './write-samples.js';
 
 export interface ShardOptions {
   /** Delete every shard and write all kept pairs again (after filters changed what is kept). @default false */
   rebuild?: boolean;
+  /**
+   * First rewrite the shards that hold samples whose source withdrew consent, without them
+   * (withdraw.ts). `refresh` sets it; a plain `shard` never rewrites a shard. @default false
+   */
+  withdraw?: boolean;
+  /** Unix ms after which no new sample is started (a time budget); what is left waits for the next run. @default none */
+  stopAt?: number;
 }
 
 export interface ShardSummary {
@@ -51,6 +60,10 @@ export interface ShardSummary {
   valShards: string | null;
   manifest: string;
   interrupted: boolean;
+  /** `stopAt` came before every queued pair was written. */
+  outOfTime: boolean;
+  /** With `withdraw`: the shards rewritten without withdrawn samples, and those that could not be. */
+  withdrawn: WithdrawResult | null;
 }
 
 export function shardsDir(dataDir: string): string {
@@ -73,7 +86,9 @@ export async function runShard(config: ShardConfig, ctx: StageContext, options: 
     mkdirSync(dir, { recursive: true });
     removePartials(dir);
     const runId = store.startRun(started);
+    const withdrawn = options.withdraw ? await withdrawFromShards(store, dir, ctx.log) : null;
     const queued = store.queueCandidates();
+    const stop = stopSignal(ctx.signal, options.stopAt);
     ctx.log.info(`shard: ${queued.toLocaleString('en-US')} kept pairs to write into ${dir}`);
     const result = await writeSamples(store, {
       dir,
@@ -82,11 +97,12 @@ export async function runShard(config: ShardConfig, ctx: StageContext, options: 
       concurrency: config.concurrency ?? availableParallelism(),
       encode: (c: ShardCandidate) => encodeImage(imagePath(ctx.dataDir, c.sha256), encodeOptions(config)),
       log: ctx.log,
-      signal: ctx.signal,
+      signal: stop,
       queued,
     });
     const index = writeManifests(dir, store.listShards(), { train: config.trainPrefix, val: config.valPrefix });
-    const summary = summarize(result, index, { queued, dir, started, stale: store.countStale(), interrupted: ctx.signal.aborted });
+    const outOfTime = stop.aborted && !ctx.signal.aborted;
+    const summary = summarize(result, index, { queued, dir, started, stale: store.countStale(), interrupted: ctx.signal.aborted, outOfTime, withdrawn });
     if (summary.staleSamples > 0) {
       ctx.log.warn(`${summary.staleSamples} samples in existing shards are no longer kept by the filter: run \`align-data shard --rebuild\``);
     }
@@ -100,7 +116,7 @@ export async function runShard(config: ShardConfig, ctx: StageContext, options: 
 function summarize(
   result: WriteSamplesResult,
   index: Record<'train' | 'val', SplitIndex>,
-  run: { queued: number; dir: string; started: number; stale: number; interrupted: boolean },
+  run: { queued: number; dir: string; started: number; stale: number; interrupted: boolean; outOfTime: boolean; withdrawn: WithdrawResult | null },
 ): ShardSummary {
   const seconds = Math.max(1e-3, (Date.now() - run.started) / 1000);
   return {
@@ -120,7 +136,15 @@ function summarize(
     valShards: index.val.pattern && join(run.dir, index.val.pattern),
     manifest: join(run.dir, MANIFEST_FILE),
     interrupted: run.interrupted,
+    outOfTime: run.outOfTime,
+    withdrawn: run.withdrawn,
   };
+}
+
+/** Ctrl-C, or the time budget running out: either stops starting new samples. */
+function stopSignal(signal: AbortSignal, stopAt: number | undefined): AbortSignal {
+  if (stopAt === undefined) return signal;
+  return AbortSignal.any([signal, AbortSignal.timeout(Math.max(0, stopAt - Date.now()))]);
 }
 
 function encodeOptions(config: ShardConfig): EncodeOptions {
