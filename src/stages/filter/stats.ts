@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { AlignError } from '../../errors.js';
 import { openStore, storePath } from '../../store/db.js';
 import { StatsStore, type BucketRow, type HostRow, type StoreTotals } from '../../store/filter-stats.js';
+import { withdrawalsByReason } from '../../store/withdrawals.js';
 import type { StageContext } from '../../util/context.js';
 import { formatCount as n, formatPercent as pct, renderFields, renderTable as table } from './format.js';
 
@@ -25,6 +26,8 @@ export interface DatasetStats {
   rejected: number;
   /** Per filter (and 'duplicate', 'image_failed', 'image_pending'): pairs it was the first failure of, pairs failing it at all. */
   rejections: Record<string, { first: number; any: number }>;
+  /** Pairs whose source withdrew consent (noai, gone, robots.txt), by reason: never kept. */
+  withdrawn: Record<string, number>;
   histograms: { wordCount: BucketRow[]; shorterSide: BucketRow[]; aspectRatio: BucketRow[] };
   topHosts: HostRow[];
 }
@@ -61,6 +64,7 @@ export function collectStats(ctx: StageContext, options: StatsOptions = {}): Dat
       kept,
       rejected: decided - kept,
       rejections,
+      withdrawn: withdrawalsByReason(db),
       histograms: {
         wordCount: store.histogram('wordCount'),
         shorterSide: store.histogram('shorterSide'),
@@ -90,6 +94,11 @@ export function formatStats(s: DatasetStats): string {
   if (reasons.length > 0) {
     out.push('', 'rejections');
     out.push(...table(['reason', 'first failing', 'any failing'], reasons.map(([name, r]) => [name, n(r.first), n(r.any)])));
+  }
+  const withdrawn = Object.entries(s.withdrawn);
+  if (withdrawn.length > 0) {
+    out.push('', 'withdrawn consent (the source said noai, went away or was disallowed after its pairs were found)');
+    out.push(...table(['reason', 'pairs'], withdrawn.map(([reason, count]) => [reason, n(count)])));
   }
   const hist = (title: string, rows: BucketRow[]): void => {
     out.push('', title);
