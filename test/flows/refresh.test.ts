@@ -3,7 +3,8 @@
  * real sharp, the CLI in-process): new pages add new shards only; a page that turns noai, a page
  * that goes 410, a section robots.txt newly disallows and an image that turns noimageai each
  * withdraw their pairs from the shards that held them (the tars are read back), while untouched
- * shards keep their bytes; seeds are remembered; a plain `filter` keeps the withdrawals.
+ * shards keep their bytes; seeds are remembered; a plain `filter` keeps the withdrawals; a page
+ * that drops its noai gets its pairs back.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -143,12 +144,21 @@ describe('refresh', () => {
     expect([...(await captions('train-000000.tar')).values()]).toEqual([PAGES.a![0]]);
     expect(sha256(shard1)).toBe(hash1);
 
+    // Run 5: b drops its noai: consent is given back, its pairs are kept again and go into a new shard.
+    site.routes.set('/b.html', page('b'));
+    const fifth = await refresh();
+    expect(fifth).toMatchObject({ withdrawn: 0, kept: { new: 2 }, samplesWithdrawn: 0 });
+    expect(fifth.stages.filter.withdrawn).toEqual({ total: 5, new: 0, restored: 2 });
+    expect(fifth.shards).toMatchObject({ written: 1, rewritten: 0, total: 3, totalSamples: 5 });
+    expect(new Set((await captions('train-000002.tar')).values())).toEqual(new Set(PAGES.b));
+    expect(sha256(shard1)).toBe(hash1);
+
     // Every run is recorded with ISO times, its exit code and its summary.
     const runs = query<{ id: number; started_at: string; ended_at: string; exit_code: number; summary_json: string }>(
       dir,
       'SELECT id, started_at, ended_at, exit_code, summary_json FROM refresh_runs ORDER BY id',
     );
-    expect(runs.map((r) => r.exit_code)).toEqual([0, 0, 0, 0]);
+    expect(runs.map((r) => r.exit_code)).toEqual([0, 0, 0, 0, 0]);
     for (const r of runs) {
       expect(new Date(r.started_at).toISOString()).toBe(r.started_at);
       expect(r.ended_at >= r.started_at).toBe(true);
