@@ -36,15 +36,23 @@ INSERT OR IGNORE INTO w_causes
 `;
 
 const RECORD = `
-INSERT INTO withdrawals (pair_id, reason, withdrawn_at)
-SELECT c.pair_id, c.reason, @now FROM w_causes c
-WHERE c.always
-   OR EXISTS (SELECT 1 FROM withdrawals w WHERE w.pair_id = c.pair_id)
-   OR EXISTS (SELECT 1 FROM decisions d WHERE d.pair_id = c.pair_id AND d.kept = 1)
-   OR EXISTS (SELECT 1 FROM shard_samples s WHERE s.pair_id = c.pair_id)
-ON CONFLICT (pair_id) DO UPDATE SET reason = excluded.reason WHERE withdrawals.reason <> excluded.reason`;
+INSERT INTO withdrawals (pair_id, reason, released, withdrawn_at)
+SELECT pair_id, reason, released, @now FROM (
+  SELECT c.pair_id, c.reason, c.always,
+         EXISTS (SELECT 1 FROM decisions d WHERE d.pair_id = c.pair_id AND d.kept = 1)
+           OR EXISTS (SELECT 1 FROM shard_samples s WHERE s.pair_id = c.pair_id) AS released
+  FROM w_causes c) c
+WHERE always OR released OR EXISTS (SELECT 1 FROM withdrawals w WHERE w.pair_id = c.pair_id)
+ON CONFLICT (pair_id) DO UPDATE SET reason = excluded.reason, released = max(withdrawals.released, excluded.released)
+WHERE withdrawals.reason <> excluded.reason OR withdrawals.released < excluded.released`;
 
-const CLEAR = `DELETE FROM withdrawals WHERE pair_id NOT IN (SELECT pair_id FROM temp.w_causes)`;
+/**
+ * A record whose cause is gone goes; so does one that stood only for a page gone or disallowed
+ * when the pair had never been released and its remaining cause is another (an image never
+ * fetched is a failure, not a withdrawal).
+ */
+const CLEAR = `DELETE FROM withdrawals WHERE NOT EXISTS (
+  SELECT 1 FROM temp.w_causes c WHERE c.pair_id = withdrawals.pair_id AND (c.always OR withdrawals.released))`;
 
 export const WITHDRAWAL_REASONS = ['withdrawn_noai', 'withdrawn_gone', 'withdrawn_robots'] as const;
 

@@ -25,6 +25,7 @@ CREATE TABLE refresh_seeds (
 CREATE TABLE withdrawals (
   pair_id         INTEGER PRIMARY KEY REFERENCES pairs(id),
   reason          TEXT NOT NULL,          -- withdrawn_noai | withdrawn_gone | withdrawn_robots
+  released        INTEGER NOT NULL,       -- 1: the pair had been kept or sharded when withdrawn
   withdrawn_at    INTEGER NOT NULL        -- unix ms of the filter run that first recorded it
 );
 `;
