@@ -166,4 +166,30 @@ describe('refresh', () => {
     }
     expect(JSON.parse(runs[2]!.summary_json).withdrawn).toBe(6);
   });
+
+  test('a shard that cannot be read is left as it was, named, and the run goes on', async () => {
+    const other = await startServer({ '/': '<a href="/x.html">x</a><a href="/y.html">y</a>' }, '127.0.0.116');
+    try {
+      for (const [name, shade] of [['x', 40], ['y', 160]] as const) {
+        const body = await sharp({ create: { width: 300, height: 300, channels: 3, background: { r: shade, g: 0, b: 0 } } }).png().toBuffer();
+        other.routes.set(`/${name}.png`, { body, type: 'image/png' });
+        other.routes.set(`/${name}.html`, `<img src="/${name}.png" alt="the letter ${name} painted in red">`);
+      }
+      const data = join(tmp.dir, 'damaged');
+      const args = ['refresh', '--data-dir', data, '--config', config, '--recrawl-after', '0', '--json', '--quiet'];
+      expect((await runCli([...args, '--seeds', `${other.origin}/`])).code).toBe(0);
+      const tar = join(data, 'shards', 'train-000000.tar');
+      const bytes = readFileSync(tar);
+      writeFileSync(tar, bytes.subarray(0, 1024)); // cut inside the first sample
+      other.routes.set('/y.html', '<meta name="robots" content="noai"><img src="/y.png" alt="the letter y painted in red">');
+      const r = await runCli(args);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toMatch(/cannot withdraw 1 samples from train-000000\.tar: it cannot be read to its end .*; it is left as it was/);
+      expect(JSON.parse(r.stdout)).toMatchObject({ withdrawn: 1, samplesWithdrawn: 0, shards: { rewritten: 0, rewriteFailed: ['train-000000.tar'] } });
+      expect(readFileSync(tar)).toEqual(bytes.subarray(0, 1024));
+      expect(existsSync(`${tar}.partial`)).toBe(false);
+    } finally {
+      await other.close();
+    }
+  });
 });
