@@ -96,6 +96,9 @@ describe('refresh', () => {
     const before0 = await captions('train-000000.tar');
     expect(new Set(before0.values())).toEqual(new Set(['a', 'b', 'c', 'd'].flatMap((n) => PAGES[n]!)));
     const aKeys = [...before0].filter(([, alt]) => PAGES.a!.includes(alt)).map(([key]) => key);
+    const members = async (name: string, keys: string[]) =>
+      groupSamples(await readTar(join(shards, name))).filter((x) => keys.includes(x.key)).map((x) => x.members);
+    const aMembers = await members('train-000000.tar', aKeys);
 
     // Run 2: a new page; no seeds given, the remembered ones are crawled. Only a new shard is written.
     site.routes.set('/', home(['a', 'b', 'c', 'd', 'new']));
@@ -119,6 +122,7 @@ describe('refresh', () => {
     // The shard that held them is rewritten under its name: only a's samples, with their keys and bytes.
     const after0 = await captions('train-000000.tar');
     expect([...after0.keys()]).toEqual(aKeys);
+    expect(await members('train-000000.tar', aKeys)).toEqual(aMembers); // .jpg, .json, .txt byte for byte
     expect(new Set(after0.values())).toEqual(new Set(PAGES.a));
     for (const gone of ['b', 'c', 'd'].flatMap((n) => PAGES[n]!)) expect([...after0.values()]).not.toContain(gone);
     expect(sha256(shard0)).not.toBe(hash0);
