@@ -10,12 +10,13 @@ import type { Db } from './db.js';
  * A page gone or disallowed always withdraws its pairs (it was fine when they were found on it).
  * The other causes withdraw a pair only when it had been released (kept, or in a shard): a page
  * that said noai from the start opted out (reason 'opt-out'), and an image never fetched failed.
- * A record lasts while its cause does: a plain `filter` rerun keeps the pair withdrawn, and a
- * source that is fetched fine again (no noai, 200) gets its pairs judged afresh.
+ * A record lasts while such a cause does (`released` remembers which kind it may rest on): a
+ * plain `filter` rerun keeps the pair withdrawn, and a source that is fetched fine again (no noai,
+ * 200) gets its pairs judged afresh.
  *
- * The causes are read from the few pages and images that have one (their status indexes), not
- * from every pair. A row requeued for a refetch keeps its last error, so a crawl cut short by
- * its time budget does not give consent back.
+ * The causes are found by one pass over pages and one over images (few rows have one), joined to
+ * their pairs by index; never a pass over every pair. A row requeued for a refetch keeps its last
+ * error, so a crawl cut short by its time budget does not give consent back.
  */
 
 const CAUSES = `
