@@ -7,7 +7,7 @@
  * that drops its noai gets its pairs back.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { loadConfig } from '../../src/config/load.js';
@@ -171,21 +171,53 @@ describe('refresh', () => {
     expect(JSON.parse(runs[2]!.summary_json).withdrawn).toBe(6);
   });
 
-  test('a shard that cannot be read is left as it was, named, and the run goes on', async () => {
-    const other = await startServer({ '/': '<a href="/x.html">x</a><a href="/y.html">y</a>' }, '127.0.0.116');
+  /** A site of two pages, x and y, one captioned image each; `y` can turn noai. */
+  async function twoPageSite(host: string): Promise<{ s: TestServer; noai: () => void }> {
+    const s = await startServer({ '/': '<a href="/x.html">x</a><a href="/y.html">y</a>' }, host);
+    for (const [name, shade] of [['x', 40], ['y', 160]] as const) {
+      const body = await sharp({ create: { width: 300, height: 300, channels: 3, background: { r: shade, g: 0, b: 0 } } }).png().toBuffer();
+      s.routes.set(`/${name}.png`, { body, type: 'image/png' });
+      s.routes.set(`/${name}.html`, `<img src="/${name}.png" alt="the letter ${name} painted in red">`);
+    }
+    const noai = (): void => void s.routes.set('/y.html', '<meta name="robots" content="noai"><img src="/y.png" alt="the letter y painted in red">');
+    return { s, noai };
+  }
+
+  test('killed after the rewritten shard was renamed but before it was recorded: the next run records it', async () => {
+    const { s, noai } = await twoPageSite('127.0.0.118');
     try {
-      for (const [name, shade] of [['x', 40], ['y', 160]] as const) {
-        const body = await sharp({ create: { width: 300, height: 300, channels: 3, background: { r: shade, g: 0, b: 0 } } }).png().toBuffer();
-        other.routes.set(`/${name}.png`, { body, type: 'image/png' });
-        other.routes.set(`/${name}.html`, `<img src="/${name}.png" alt="the letter ${name} painted in red">`);
-      }
+      const data = join(tmp.dir, 'killed');
+      const args = ['refresh', '--data-dir', data, '--config', config, '--recrawl-after', '0', '--json', '--quiet'];
+      expect((await runCli([...args, '--seeds', `${s.origin}/`])).code).toBe(0);
+      const db = join(data, 'align.db');
+      const storeBefore = readFileSync(db); // the CLI closed the store: the WAL is checkpointed into it
+      noai();
+      expect(JSON.parse((await runCli(args)).stdout)).toMatchObject({ samplesWithdrawn: 1, shards: { rewritten: 1 } });
+      const tar = join(data, 'shards', 'train-000000.tar');
+      const rewritten = sha256(tar);
+      // The store as it was before the rewrite was recorded; the new file already in place.
+      writeFileSync(db, storeBefore);
+      for (const extra of ['-wal', '-shm']) rmSync(`${db}${extra}`, { force: true });
+      const repaired = JSON.parse((await runCli(args)).stdout);
+      expect(repaired).toMatchObject({ withdrawn: 1, samplesWithdrawn: 0, shards: { rewritten: 1, rewriteFailed: [], totalSamples: 1 } });
+      expect(sha256(tar)).toBe(rewritten);
+      expect(JSON.parse(readFileSync(join(data, 'shards', 'sizes.json'), 'utf8'))).toEqual({ 'train-000000.tar': 1 });
+      expect(query(data, 'SELECT samples, sha256 FROM shards')).toEqual([{ samples: 1, sha256: rewritten }]);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('a shard that cannot be read is left as it was, named, and the run goes on', async () => {
+    const { s: other, noai } = await twoPageSite('127.0.0.116');
+    try {
       const data = join(tmp.dir, 'damaged');
       const args = ['refresh', '--data-dir', data, '--config', config, '--recrawl-after', '0', '--json', '--quiet'];
       expect((await runCli([...args, '--seeds', `${other.origin}/`])).code).toBe(0);
       const tar = join(data, 'shards', 'train-000000.tar');
       const bytes = readFileSync(tar);
       writeFileSync(tar, bytes.subarray(0, 1024)); // cut inside the first sample
-      other.routes.set('/y.html', '<meta name="robots" content="noai"><img src="/y.png" alt="the letter y painted in red">');
+      noai();
       const r = await runCli(args);
       expect(r.code).toBe(0);
       expect(r.stderr).toMatch(/cannot withdraw 1 samples from train-000000\.tar: it cannot be read to its end .*; it is left as it was/);
