@@ -9,7 +9,7 @@
 import { addSrcsetCandidates, isPlaceholderName, noteUsable, sortLargestFirst, type SrcsetCandidate, type Unusables } from './srcset.js';
 
 /** Why an `<img>` with a non-empty alt yielded no pair (counted per page, in the summary and stats). */
-export type NoPairReason = 'no_usable_url' | 'data_uri_only' | 'unsupported_type' | 'unsupported_scheme' | 'invalid_url' | 'url_too_long';
+export type NoPairReason = 'no_usable_url' | 'data_uri_only' | 'unsupported_type' | 'unsupported_scheme' | 'invalid_url';
 
 export interface ImgAttributes {
   src: string | undefined;
