@@ -73,7 +73,13 @@ export class TarWriter {
   write(chunk: Uint8Array): void {
     if (this.fd === undefined) throw new Error(`tar ${this.path} is closed`);
     let off = 0;
-    while (off < chunk.length) off += writeSync(this.fd, chunk, off, chunk.length - off);
+    try {
+      while (off < chunk.length) off += writeSync(this.fd, chunk, off, chunk.length - off);
+    } catch (err) {
+      // A write by descriptor names no file: say which (a full disk must name the path).
+      (err as NodeJS.ErrnoException).path ??= this.path;
+      throw err;
+    }
     this.hash.update(chunk);
     this.written += chunk.length;
   }
@@ -83,7 +89,12 @@ export class TarWriter {
     const end = 2 * BLOCK;
     const total = Math.ceil((this.written + end) / RECORD) * RECORD;
     this.write(Buffer.alloc(total - this.written));
-    fsyncSync(this.fd!);
+    try {
+      fsyncSync(this.fd!);
+    } catch (err) {
+      (err as NodeJS.ErrnoException).path ??= this.path;
+      throw err;
+    }
     closeSync(this.fd!);
     this.fd = undefined;
     return { bytes: this.written, sha256: this.hash.digest('hex') };

@@ -5,8 +5,9 @@
  * `RUN_DIR/latest.json` is pointed at it: a killed run never leaves a half checkpoint behind.
  */
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { AlignError, errorMessage } from '../../errors.js';
+import { asStorageError } from '../../util/storage-error.js';
 import type { OptimizerState } from './optimizer.js';
 import type { ParamSpec } from './params.js';
 
@@ -46,6 +47,19 @@ export function saveCheckpoint(input: SaveInput): string {
   const name = checkpointName(input.state.step);
   const dir = join(root, name);
   const partial = `${dir}.partial`;
+  try {
+    writeCheckpoint(input, partial, dir);
+  } catch (err) {
+    // A full disk: no half checkpoint is left, and latest.json still names the last complete one.
+    rmSync(partial, { recursive: true, force: true });
+    rmSync(join(input.runDir, `${LATEST}.partial`), { force: true });
+    throw asStorageError(err, { path: partial, next: 'run the same command with --resume: it continues from the last complete checkpoint' });
+  }
+  pruneCheckpoints(root, name, input.keep);
+  return dir;
+}
+
+function writeCheckpoint(input: SaveInput, partial: string, dir: string): void {
   rmSync(partial, { recursive: true, force: true });
   mkdirSync(partial, { recursive: true });
   writeFileSync(join(partial, 'weights.bin'), toBytes(input.weights));
@@ -55,9 +69,7 @@ export function saveCheckpoint(input: SaveInput): string {
   copyFileSync(join(input.runDir, 'vocab.txt'), join(partial, 'vocab.txt'));
   rmSync(dir, { recursive: true, force: true });
   renameSync(partial, dir);
-  writeAtomic(join(input.runDir, LATEST), JSON.stringify({ step: input.state.step, checkpoint: `checkpoints/${name}` }) + '\n');
-  pruneCheckpoints(root, name, input.keep);
-  return dir;
+  writeAtomic(join(input.runDir, LATEST), JSON.stringify({ step: input.state.step, checkpoint: `checkpoints/${basename(dir)}` }) + '\n');
 }
 
 /** The latest complete checkpoint of a run, or null when it has none. */
