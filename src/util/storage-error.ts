@@ -34,7 +34,7 @@ export function asStorageError(err: unknown, where: StorageContext): unknown {
   if (err.name === 'SqliteError') {
     const path = where.store ?? where.path;
     const code = typeof err.code === 'string' ? `${err.code}: ` : '';
-    return new AlignError('E_STORE', `the store ${path} could not be written: ${code}${err.message}`, {
+    return new AlignError('E_STORE', `SQLite failed on the store ${path} (or its temporary files): ${code}${err.message}`, {
       hint: `${freeSpace(path)}; the last transaction was rolled back: free space (or fix the disk), then ${next}`,
       cause: err,
     });
@@ -44,6 +44,16 @@ export function asStorageError(err: unknown, where: StorageContext): unknown {
     hint: `${freeSpace(path)}; no partial file was left: free space (or raise the file-size limit), then ${next}`,
     cause: err,
   });
+}
+
+/** Runs a write; an error that names no file (a write by descriptor names none) gets `path`. */
+export function naming<T>(path: string, write: () => T): T {
+  try {
+    return write();
+  } catch (err) {
+    if (isStorageError(err) && err.name !== 'SqliteError' && err.path === undefined) err.path = path;
+    throw err;
+  }
 }
 
 /** `1.2 MB free of 2.0 MB on the file system of /data` (of the nearest folder that exists). */

@@ -7,7 +7,7 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { AlignError, errorMessage } from '../../errors.js';
-import { asStorageError } from '../../util/storage-error.js';
+import { asStorageError, naming } from '../../util/storage-error.js';
 import type { OptimizerState } from './optimizer.js';
 import type { ParamSpec } from './params.js';
 
@@ -62,10 +62,10 @@ export function saveCheckpoint(input: SaveInput): string {
 function writeCheckpoint(input: SaveInput, partial: string, dir: string): void {
   rmSync(partial, { recursive: true, force: true });
   mkdirSync(partial, { recursive: true });
-  writeFileSync(join(partial, 'weights.bin'), toBytes(input.weights));
-  writeFileSync(join(partial, 'weights.json'), JSON.stringify(input.specs.map((s) => ({ name: s.name, shape: s.shape }))) + '\n');
-  writeFileSync(join(partial, 'optimizer.bin'), Buffer.concat([toBytes(input.optimizer.m), toBytes(input.optimizer.v)]));
-  writeFileSync(join(partial, 'state.json'), JSON.stringify({ ...input.state, updates: input.optimizer.updates }) + '\n');
+  writeNamed(join(partial, 'weights.bin'), toBytes(input.weights));
+  writeNamed(join(partial, 'weights.json'), JSON.stringify(input.specs.map((s) => ({ name: s.name, shape: s.shape }))) + '\n');
+  writeNamed(join(partial, 'optimizer.bin'), Buffer.concat([toBytes(input.optimizer.m), toBytes(input.optimizer.v)]));
+  writeNamed(join(partial, 'state.json'), JSON.stringify({ ...input.state, updates: input.optimizer.updates }) + '\n');
   copyFileSync(join(input.runDir, 'vocab.txt'), join(partial, 'vocab.txt'));
   rmSync(dir, { recursive: true, force: true });
   renameSync(partial, dir);
@@ -109,8 +109,13 @@ function pruneCheckpoints(root: string, newest: string, keep: number): void {
   for (const old of names.slice(0, Math.max(0, names.length - keep))) rmSync(join(root, old), { recursive: true, force: true });
 }
 
+/** writeFileSync, whose errors name the file (a failed write after the open names none). */
+function writeNamed(path: string, data: string | Buffer): void {
+  naming(path, () => writeFileSync(path, data));
+}
+
 function writeAtomic(path: string, text: string): void {
-  writeFileSync(`${path}.partial`, text);
+  writeNamed(`${path}.partial`, text);
   renameSync(`${path}.partial`, path);
 }
 
