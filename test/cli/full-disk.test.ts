@@ -1,12 +1,13 @@
 /**
  * A disk that fills up under filter, shard and a training checkpoint: the built CLI runs in a
  * child process under a real file-size limit (`ulimit -f`, with SIGXFSZ ignored so a write past it
- * fails with EFBIG, as a full disk fails with ENOSPC). Each run must exit 1 with E_IO / E_STORE
- * naming the path and the free space, leave no partial file, and leave a store that opens with
- * consistent rows; the same command without the limit then completes.
+ * fails with EFBIG, as a full disk fails with ENOSPC), and shard on a real 3 MB tmpfs filled
+ * up (root only: skipped, saying why, where mount is refused). Each run must exit 1 with E_IO /
+ * E_STORE naming the path and the free space, leave no partial file, and leave a store that opens
+ * with consistent rows; the same command with room to write then completes.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import sharp from 'sharp';
@@ -59,12 +60,29 @@ async function noiseImage(seed: number, size = 320): Promise<Buffer> {
   return sharp(pixels, { raw: { width: size, height: size, channels: 3 } }).jpeg({ quality: 95 }).toBuffer();
 }
 
+/** A real small file system (tmpfs) where the sandbox lets root mount one; null, or why not. */
+function mountTmpfs(dir: string, size: string): string | null {
+  try {
+    mkdirSync(dir, { recursive: true });
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { stdio: 'pipe' });
+    return null;
+  } catch (err) {
+    const why = (err as { stderr?: Buffer }).stderr?.toString().trim() || (err as Error).message;
+    return why.split('\n')[0] ?? 'unknown';
+  }
+}
+
 describe('a full disk under the CLI', () => {
   const tmp = makeTempDir('align-full-disk-');
+  const mountPoint = join(tmp.dir, 'tmpfs');
+  const mountRefused = mountTmpfs(mountPoint, '3m');
   beforeAll(() => {
     if (!existsSync(join(ROOT, 'dist', 'src', 'cli', 'main.js'))) throw new Error('build the CLI first: npm run build');
   });
-  afterAll(() => tmp.cleanup());
+  afterAll(() => {
+    if (mountRefused === null) execFileSync('umount', [mountPoint]);
+    tmp.cleanup();
+  });
 
   test('shard: E_IO naming the shard file and the free space, no .partial, no shard row; then it completes', async () => {
     const dataDir = join(tmp.dir, 'shard');
@@ -127,4 +145,31 @@ describe('a full disk under the CLI', () => {
     expect(again.code).toBe(0);
     expect(readdirSync(join(out, 'checkpoints'))).toEqual(['step-000002']);
   });
+
+  if (mountRefused !== null) {
+    test.skip(`shard on a full tmpfs: skipped, mount refused (${mountRefused})`, () => undefined);
+  } else {
+    test('shard on a full tmpfs: ENOSPC is E_IO naming the shard and the free space; no .partial; then it completes', async () => {
+      const dataDir = join(mountPoint, 'data');
+      const pairs = await Promise.all(Array.from({ length: 16 }, async (_, i) => ({ image: await noiseImage(100 + i, 200), alt: `a field of static number ${i}` })));
+      await addFixturePairs(dataDir, pairs);
+      // Leave about 200 kB: room for the store's writes, not for a shard of 16 noisy JPEGs.
+      const fs = statfsSync(mountPoint);
+      const filler = join(mountPoint, 'filler');
+      writeFileSync(filler, Buffer.alloc(Math.max(0, fs.bavail * fs.bsize - 200_000)));
+      const r = await runLimited(['shard', '--data-dir', dataDir], null);
+      expect(r.stderr).toMatch(/error E_IO: cannot write \S+\/shards\/train-000000\.tar\.partial: ENOSPC/);
+      expect(r.stderr).toMatch(/hint: [\d.]+ k?B free of 3\.1 MB on the file system of \//);
+      expect(r.code).toBe(1);
+      expect(filesUnder(join(dataDir, 'shards')).filter((f) => f.includes('partial'))).toEqual([]);
+      expect(readRows(dataDir, 'SELECT name FROM shards')).toEqual([]);
+
+      rmSync(filler);
+      const again = await runLimited(['shard', '--data-dir', dataDir], null);
+      expect(again.code).toBe(0);
+      const shards = readRows<{ name: string; bytes: number; samples: number }>(dataDir, 'SELECT name, bytes, samples FROM shards');
+      expect(shards.reduce((n, s) => n + s.samples, 0)).toBe(16);
+      for (const s of shards) expect(statSync(join(dataDir, 'shards', s.name)).size).toBe(s.bytes);
+    });
+  }
 });
