@@ -3,6 +3,30 @@ import { z } from 'zod';
 /** Model presets: EfficientNet-style image tower and BERT-style text tower sizes (see src/stages/train/presets.ts). */
 export const MODEL_PRESETS = ['tiny', 'small', 'base', 'b0', 'b1', 'b3', 'b7'] as const;
 
+export interface PresetSizes {
+  /** EfficientNet width and depth multipliers and the image size in px. */
+  width: number;
+  depth: number;
+  resolution: number;
+  text: { hidden: number; layers: number; heads: number };
+}
+
+/**
+ * The sizes of each preset. They live with the schema because the constraints between options
+ * (heads dividing the hidden size) must be checked against the preset's value of an option the
+ * config leaves unset, before any work.
+ */
+export const PRESET_SIZES: Record<(typeof MODEL_PRESETS)[number], PresetSizes> = {
+  tiny: { width: 0.25, depth: 0.25, resolution: 64, text: { hidden: 128, layers: 2, heads: 2 } },
+  small: { width: 0.5, depth: 0.5, resolution: 64, text: { hidden: 256, layers: 2, heads: 4 } },
+  base: { width: 1, depth: 1, resolution: 128, text: { hidden: 256, layers: 4, heads: 4 } },
+  b0: { width: 1, depth: 1, resolution: 224, text: { hidden: 512, layers: 8, heads: 8 } },
+  b1: { width: 1, depth: 1.1, resolution: 240, text: { hidden: 768, layers: 12, heads: 12 } },
+  b3: { width: 1.2, depth: 1.4, resolution: 300, text: { hidden: 768, layers: 12, heads: 12 } },
+  // ALIGN's own pair: EfficientNet-B7 (trained at 289 px) and BERT-Large.
+  b7: { width: 2, depth: 3.1, resolution: 289, text: { hidden: 1024, layers: 24, heads: 16 } },
+};
+
 export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
 
 const TokenizerSchema = z.strictObject({
@@ -16,7 +40,7 @@ const TokenizerSchema = z.strictObject({
   minFrequency: z.int().positive().default(2),
 });
 
-const ModelSchema = z.strictObject({
+const ModelFields = z.strictObject({
   /** Tower sizes: `tiny` trains on a laptop CPU in minutes; `b0`…`b7` are EfficientNet's. @default 'tiny' */
   preset: z.enum(MODEL_PRESETS).default('tiny'),
   /** Image tower width multiplier (null: the preset's). @default null */
@@ -32,6 +56,27 @@ const ModelSchema = z.strictObject({
   /** Text tower attention heads; must divide textHidden (null: the preset's). @default null */
   textHeads: z.int().positive().nullable().default(null),
 });
+
+const ModelSchema = ModelFields.superRefine(checkHeads);
+
+/**
+ * Multi-head attention splits the hidden size evenly: the heads must divide it. The field named
+ * is the one the config set (textHeads when both are set or neither, else textHidden).
+ */
+function checkHeads(model: z.output<typeof ModelFields>, ctx: z.RefinementCtx): void {
+  const preset = PRESET_SIZES[model.preset].text;
+  const hidden = model.textHidden ?? preset.hidden;
+  const heads = model.textHeads ?? preset.heads;
+  if (hidden % heads === 0) return;
+  const blameHidden = model.textHidden !== null && model.textHeads === null;
+  ctx.addIssue({
+    code: 'custom',
+    path: [blameHidden ? 'textHidden' : 'textHeads'],
+    message: blameHidden
+      ? `expected a multiple of the ${model.preset} preset's textHeads (${heads})`
+      : `expected a divisor of textHidden (${hidden}${model.textHidden === null ? `, the ${model.preset} preset's` : ''})`,
+  });
+}
 
 const LossSchema = z.strictObject({
   /** Softmax temperature at step 0 (ALIGN: 1.0; it learns its way down to about 1/64). @default 1 */

@@ -84,6 +84,12 @@ export function prepareCrawlStatements(db: Db) {
          WHERE images.error = 'page_opt_out' AND excluded.status = 'queued'`,
     ),
     imageId: db.prepare(`SELECT id FROM images WHERE url = ?`),
+    clearNotPaired: db.prepare(`DELETE FROM imgs_not_paired WHERE page_id = ?`),
+    insertNotPaired: db.prepare(`INSERT INTO imgs_not_paired (page_id, reason, n) VALUES (?, ?, ?)`),
+    notPairedSince: db.prepare(
+      `SELECT u.reason, sum(u.n) AS n FROM imgs_not_paired u JOIN pages p ON p.id = u.page_id
+       WHERE p.fetched_at >= ? GROUP BY u.reason ORDER BY u.reason`,
+    ),
     insertPair: db.prepare(
       `INSERT OR IGNORE INTO pairs (page_id, image_id, alt_raw, alt_norm, alt_key, word_count, found_at)
        VALUES (@pageId, @imageId, @altRaw, @altNorm, @altKey, @wordCount, @now)`,

@@ -71,6 +71,8 @@ export interface PageResult {
   pairs: NewPair[];
   /** Images of an opted-out page are recorded but not fetched (status failed, error page_opt_out). */
   skipImages: boolean;
+  /** `<img>` with a non-empty alt that yielded no pair, by reason (replaces what the page had). @default {} */
+  imgsNotPaired?: Record<string, number>;
 }
 
 export interface ImageResult {
@@ -236,6 +238,8 @@ export class CrawlStore {
         const image = this.s.imageId.get(pair.imageUrl) as { id: number };
         newPairs += this.s.insertPair.run({ pageId: id, imageId: image.id, ...pair, now }).changes;
       }
+      this.s.clearNotPaired.run(id);
+      for (const [reason, n] of Object.entries(r.imgsNotPaired ?? {})) if (n > 0) this.s.insertNotPaired.run(id, reason, n);
       return { hosts, newPairs };
     })();
   }
@@ -309,6 +313,12 @@ export class CrawlStore {
 
   pagesOptedOutSince(since: number): number {
     return (this.s.optedOutSince.get(since) as { n: number }).n;
+  }
+
+  /** `<img>` with an alt that yielded no pair on the pages fetched since `since`, by reason. */
+  imgsNotPairedSince(since: number): Record<string, number> {
+    const rows = this.s.notPairedSince.all(since) as { reason: string; n: number }[];
+    return Object.fromEntries(rows.map((r) => [r.reason, r.n]));
   }
 
   pairsFoundSince(since: number): number {

@@ -104,6 +104,14 @@ export class StatsStore {
     });
   }
 
+  /** `<img>` with a non-empty alt that yielded no pair, over every page in the store, by reason. */
+  imgsNotPaired(): Record<string, number> {
+    const rows = this.db
+      .prepare('SELECT reason, sum(n) AS n FROM imgs_not_paired GROUP BY reason ORDER BY reason')
+      .all() as { reason: string; n: number }[];
+    return Object.fromEntries(rows.map((r) => [r.reason, r.n]));
+  }
+
   /** The page hosts with the most pairs. */
   topHosts(limit: number): HostRow[] {
     return this.db

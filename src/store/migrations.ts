@@ -1,5 +1,6 @@
 import { CRAWL_SCHEMA } from './schema/crawl.js';
 import { FILTER_SCHEMA } from './schema/filter.js';
+import { HARDENING_SCHEMA } from './schema/hardening.js';
 import { REFRESH_SCHEMA } from './schema/refresh.js';
 import { SHARD_SCHEMA } from './schema/shard.js';
 import { TRAIN_SCHEMA } from './schema/train.js';
@@ -12,5 +13,6 @@ import { TRAIN_SCHEMA } from './schema/train.js';
  */
 export const MIGRATIONS: readonly { version: number; sql: string }[] = [
   { version: 1, sql: CRAWL_SCHEMA + FILTER_SCHEMA + SHARD_SCHEMA + TRAIN_SCHEMA },
+  { version: 2, sql: HARDENING_SCHEMA },
   { version: 3, sql: REFRESH_SCHEMA },
 ];

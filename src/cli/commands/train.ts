@@ -19,9 +19,6 @@ export const trainCommand: CommandDef = {
       .option('resume', { type: 'boolean', describe: 'Continue from the run directory\'s latest checkpoint' })
       .example("$0 train --shards 'data/shards/train-{000000..000003}.tar' --val 'data/shards/val-{000000..000000}.tar' --minutes 5", 'train for five minutes'),
   async run(args, ctx) {
-    // Stages load on demand, so --help and other commands start fast (tfjs, sharp, undici are heavy).
-    const { scoreRetrieval } = await import('../../stages/retrieval/index.js');
-    const { runTrain } = await import('../../stages/train/index.js');
     const config = loadConfig(args.config, {
       train: {
         shards: args.shards,
@@ -35,6 +32,9 @@ export const trainCommand: CommandDef = {
         resume: args.resume,
       },
     });
+    // Stages load on demand, and only once the config is valid (tfjs, sharp, undici are heavy).
+    const { scoreRetrieval } = await import('../../stages/retrieval/index.js');
+    const { runTrain } = await import('../../stages/train/index.js');
     const summary = await runTrain(config.train, ctx, { scoreRetrieval });
     return { summary: { ...summary }, text: formatSummary('train', { ...summary }) };
   },

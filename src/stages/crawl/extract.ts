@@ -15,9 +15,11 @@
  *   candidates pooled with the img's own), else `src`, else `data-src` / `data-lazy-src` /
  *   `data-original`, else another `data-*src*` / `data-*source*` attribute holding an image URL
  *   (`data-n-src`, `data-source-standard`, …). `data-srcset` (or `data-lazy-srcset`) stands in
- *   for a srcset that is missing or holds only placeholders. A src that is a data: URI or an
- *   obvious placeholder (spacer gif, about:blank, "#") is never the image: without a lazy
- *   alternative, that img yields no pair.
+ *   for a srcset that is missing or holds only placeholders. A src that is a data: URI,
+ *   about:blank or "#" is never the image; a src named like a stand-in (spacer.gif, lazy.jpg)
+ *   is tried last when a lazy attribute exists, and is the image when none does (image-refs.ts:
+ *   a lazy attribute is never dropped for its name). An img with an alt that yields no pair is
+ *   counted by reason (`imgsNotPaired`).
  * - `<source type>` naming a format the crawler cannot decode (JPEG XL, JPEG 2000, HEIC, …) is skipped.
  * - URLs resolve against the first `<base href>` (itself resolved against the page URL, and only
  *   used when http(s)) wherever it appears, so resolution waits for end(). Only http(s) results
@@ -27,14 +29,8 @@
  */
 import { Parser } from 'htmlparser2';
 import { emptyRobotsDirectives, parseRobotsDirectives, type RobotsDirectives } from './robots-directives.js';
-import {
-  addSrcsetCandidates,
-  isDecodableImageType,
-  isOtherLazyAttribute,
-  isPlaceholderSrc,
-  sortLargestFirst,
-  type SrcsetCandidate,
-} from './srcset.js';
+import { imgRefs, noPairReason, type NoPairReason } from './image-refs.js';
+import { addSrcsetCandidates, isDecodableImageType, isOtherLazyAttribute, noUnusables, type SrcsetCandidate, type Unusables } from './srcset.js';
 import { normalizeUrl } from './url.js';
 
 export type { RobotsDirectives } from './robots-directives.js';
@@ -71,6 +67,8 @@ export interface PageExtract {
   /** The URL relative references were resolved against (`<base href>` or the page URL). */
   baseUrl: string;
   counts: ExtractCounts;
+  /** `<img>` with a non-empty alt that yielded no pair, by reason (`data_uri_only`, `no_usable_url`, ...). */
+  imgsNotPaired: Partial<Record<NoPairReason, number>>;
 }
 
 // Tag kinds the handler cares about; everything else is OTHER and its attributes are ignored.
@@ -96,6 +94,8 @@ interface PendingImage {
   altRaw: string;
   /** Candidate references, best first; the first that resolves to http(s) wins. */
   refs: string[];
+  /** What unusable values it had: the reason when no reference resolves. */
+  seen: Unusables;
 }
 
 /** The htmlparser2 callbacks and the state they build; PageExtractor wraps it. */
@@ -113,6 +113,7 @@ class ExtractHandler {
   private noscriptDepth = 0;
   private pictureDepth = 0;
   private pictureCandidates: SrcsetCandidate[] = [];
+  private pictureSeen = noUnusables();
   /** A tag whose attributes are complete only at the next event: LINK, TEMPLATE or OTHER (none). */
   private pending = OTHER;
   private shadowRoot = false;
@@ -225,7 +226,10 @@ class ExtractHandler {
 
   private openPicture(): void {
     if (this.inertDepth === 0) this.counts.picture++;
-    if (this.pictureDepth++ === 0) this.pictureCandidates = [];
+    if (this.pictureDepth++ === 0) {
+      this.pictureCandidates = [];
+      this.pictureSeen = noUnusables();
+    }
   }
 
   private flushPending(): void {
@@ -261,20 +265,29 @@ class ExtractHandler {
     const alt = this.alt;
     if (alt === undefined || alt.trim() === '') return;
     counts.imgWithAlt++;
-    const candidates = this.pictureDepth > 0 ? this.pictureCandidates.slice() : [];
-    addSrcsetCandidates(candidates, this.srcset, this.dataSrcset);
-    const refs = candidates.length > 1 ? sortLargestFirst(candidates).map((c) => c.url) : candidates.map((c) => c.url);
-    for (const ref of [this.src, this.dataSrc, this.dataLazySrc, this.dataOriginal, this.dataOther]) {
-      if (ref !== undefined && !isPlaceholderSrc(ref)) refs.push(ref);
-    }
-    this.images.push({ altRaw: alt, refs });
+    const inPicture = this.pictureDepth > 0;
+    const seen = inPicture ? { ...this.pictureSeen } : noUnusables();
+    const refs = imgRefs(
+      {
+        src: this.src,
+        srcset: this.srcset,
+        dataSrcset: this.dataSrcset,
+        lazy: [this.dataSrc, this.dataLazySrc, this.dataOriginal, this.dataOther],
+        picture: inPicture ? this.pictureCandidates : [],
+      },
+      seen,
+    );
+    this.images.push({ altRaw: alt, refs, seen });
   }
 
   private finishSource(): void {
     if (this.pictureDepth === 0) return; // <video>/<audio> sources are not images
     if (this.srcset !== undefined && this.srcset.trim() !== '') this.counts.sourceWithSrcset++;
-    if (this.type !== undefined && !isDecodableImageType(this.type)) return;
-    addSrcsetCandidates(this.pictureCandidates, this.srcset, this.dataSrcset);
+    if (this.type !== undefined && !isDecodableImageType(this.type)) {
+      this.pictureSeen.type = true;
+      return;
+    }
+    addSrcsetCandidates(this.pictureCandidates, this.srcset, this.dataSrcset, this.pictureSeen);
   }
 
   private finishMeta(): void {
@@ -302,9 +315,15 @@ export class PageExtractor {
     const h = this.handler;
     const base = resolveBase(h.baseHref, this.pageUrl);
     const pairs: ExtractedPair[] = [];
+    const imgsNotPaired: PageExtract['imgsNotPaired'] = {};
     for (const image of h.images) {
       const imageUrl = firstHttpUrl(image.refs, base);
-      if (imageUrl !== null) pairs.push({ imageUrl, altRaw: image.altRaw });
+      if (imageUrl !== null) {
+        pairs.push({ imageUrl, altRaw: image.altRaw });
+      } else {
+        const reason = noPairReason(image.refs, image.seen, base);
+        imgsNotPaired[reason] = (imgsNotPaired[reason] ?? 0) + 1;
+      }
     }
     const links = new Set<string>();
     if (!h.robots.nofollow) {
@@ -313,7 +332,7 @@ export class PageExtractor {
         if (url !== undefined) links.add(url);
       }
     }
-    return { pairs, links: [...links], robots: h.robots, baseUrl: base, counts: h.counts };
+    return { pairs, links: [...links], robots: h.robots, baseUrl: base, counts: h.counts, imgsNotPaired };
   }
 }
 

@@ -53,14 +53,8 @@ const BY_CODE: Record<string, { reason: string; transient: boolean }> = {
   ERR_BROTLI_DECOMPRESSION_FAILED: { reason: 'bad_encoding', transient: false },
 };
 
-/**
- * A failure of the data directory itself (SQLite, or a file system call): it stops the run.
- * Duck-typed, since errors from Node's core may come from another realm (a test VM).
- */
-export function isStorageError(err: unknown): err is Error & { syscall?: string } {
-  if (typeof err !== 'object' || err === null) return false;
-  return (err as Error).name === 'SqliteError' || typeof (err as { syscall?: unknown }).syscall === 'string';
-}
+/** A failure of the data directory itself (SQLite, or a file system call): it stops the run. */
+export { isStorageError } from '../../util/storage-error.js';
 
 /** Maps whatever undici, net or zlib threw to a FetchFailure (walking `cause` chains). */
 export function classifyError(err: unknown): FetchFailure {

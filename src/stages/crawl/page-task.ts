@@ -87,7 +87,7 @@ function readSitemap(rt: Runtime, item: ClaimedPage, fetched: Fetched): Parsed {
     ...toNewPages(rt, entries.sitemaps, item.depth, 'sitemap', false),
     ...toNewPages(rt, entries.pages, item.depth, 'page', true),
   ];
-  return { ...baseResult(item, fetched), kind: 'sitemap', charset: null, optOut: null, links, pairs: [], skipImages: false };
+  return { ...baseResult(item, fetched), kind: 'sitemap', charset: null, optOut: null, links, pairs: [], skipImages: false, imgsNotPaired: {} };
 }
 
 function readHtml(rt: Runtime, item: ClaimedPage, fetched: Fetched): Parsed {
@@ -97,10 +97,15 @@ function readHtml(rt: Runtime, item: ClaimedPage, fetched: Fetched): Parsed {
   const follow = !directives.nofollow && item.depth < rt.config.maxDepth;
   const links = follow ? toNewPages(rt, page.links, item.depth + 1, 'page', true) : [];
   const pairs: NewPair[] = [];
+  const imgsNotPaired: Record<string, number> = { ...page.imgsNotPaired };
   for (const pair of page.pairs) {
     const imageUrl = pair.imageUrl; // already in stored form: extraction normalises with normalizeUrl
     const altNorm = normalizeAlt(pair.altRaw);
-    if (imageUrl.length > rt.config.maxUrlLength || altNorm === '') continue;
+    const lost = imageUrl.length > rt.config.maxUrlLength ? 'url_too_long' : altNorm === '' ? 'empty_alt' : undefined;
+    if (lost !== undefined) {
+      imgsNotPaired[lost] = (imgsNotPaired[lost] ?? 0) + 1;
+      continue;
+    }
     pairs.push({ imageUrl, imageHost: hostOf(imageUrl), altRaw: pair.altRaw, altNorm, altKey: altKey(altNorm), wordCount: wordCount(altNorm) });
   }
   const optOut = formatOptOut(directives);
@@ -111,6 +116,7 @@ function readHtml(rt: Runtime, item: ClaimedPage, fetched: Fetched): Parsed {
     optOut,
     links,
     pairs,
+    imgsNotPaired,
     // The publisher asked that this page's images not be used for AI: record the pairs, fetch nothing.
     skipImages: optOut !== null,
   };

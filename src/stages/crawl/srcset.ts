@@ -137,15 +137,30 @@ export function isDecodableImageType(type: string): boolean {
 const PLACEHOLDER_NAME =
   /(?:^|\/)(?:blank|spacer|placeholder|pixel|transparent|empty|clear|1x1|lazy|lazyload|loading)(?:[-_.]?(?:\d+x\d+|\d+|img|image|px))?\.(?:gif|png|svg|jpe?g|webp)(?:[?#]|$)/i;
 
-/** True for src values that cannot be the image itself. */
-export function isPlaceholderSrc(value: string): boolean {
+/**
+ * True for a file name that lazy-loading scripts use for the stand-in image. A name is weak
+ * evidence (a real photo may be called lazy.jpg): it only decides whether `src` (or `srcset`)
+ * stands in for a lazy attribute beside it, never whether a lazy attribute's own URL is used.
+ */
+export function isPlaceholderName(value: string): boolean {
+  return PLACEHOLDER_NAME.test(value.trim());
+}
+
+/** What a value that names no fetchable image is: nothing, a data: URI, or a scheme no fetch can follow. */
+export type Unusable = 'empty' | 'data' | 'scheme';
+
+export function unusableKind(value: string): Unusable | null {
   const v = value.trim();
-  if (v === '' || v === '#') return true;
+  if (v === '' || v === '#') return 'empty';
   const head = v.slice(0, 11).toLowerCase();
-  if (head.startsWith('data:') || head.startsWith('blob:') || head.startsWith('javascript:') || head.startsWith('about:')) {
-    return true;
-  }
-  return PLACEHOLDER_NAME.test(v);
+  if (head.startsWith('data:')) return 'data';
+  if (head.startsWith('blob:') || head.startsWith('javascript:') || head.startsWith('about:')) return 'scheme';
+  return null;
+}
+
+/** True for src values that are no image or, by their name, look like a stand-in. */
+export function isPlaceholderSrc(value: string): boolean {
+  return unusableKind(value) !== null || isPlaceholderName(value);
 }
 
 const URL_LIKE = /^\s*(?:https?:\/\/|\/)|\.(?:jpe?g|png|gif|webp|avif|svg|tiff?)\s*(?:[?#]|$)/i;
@@ -161,14 +176,39 @@ export function isOtherLazyAttribute(name: string, value: string): boolean {
   return URL_LIKE.test(value);
 }
 
-/** Adds the usable candidates of `srcset`, or of `lazySrcset` when srcset has none. */
-export function addSrcsetCandidates(out: SrcsetCandidate[], srcset: string | undefined, lazySrcset: string | undefined): void {
-  const before = out.length;
-  if (srcset !== undefined && srcset !== '') addUsable(out, srcset);
-  if (out.length === before && lazySrcset !== undefined && lazySrcset !== '') addUsable(out, lazySrcset);
+/** The kinds of unusable values seen on one <img> (and its <picture>): why it yields no pair, if it does not. */
+export interface Unusables {
+  data: boolean;
+  scheme: boolean;
+  /** A <source> was skipped for its type. */
+  type: boolean;
 }
 
-function addUsable(out: SrcsetCandidate[], srcset: string): void {
-  for (const candidate of parseSrcset(srcset)) if (!isPlaceholderSrc(candidate.url)) out.push(candidate);
+export function noUnusables(): Unusables {
+  return { data: false, scheme: false, type: false };
 }
 
+/** Notes a value's kind when it is unusable; true when it can be fetched. */
+export function noteUsable(value: string, seen: Unusables): boolean {
+  const kind = unusableKind(value);
+  if (kind === 'data') seen.data = true;
+  else if (kind === 'scheme') seen.scheme = true;
+  return kind === null;
+}
+
+/**
+ * Adds the usable candidates of `srcset`, or of `lazySrcset` (data-srcset) when srcset is a
+ * stand-in: missing, nothing usable, or (only when data-srcset has candidates) every one named
+ * like a placeholder. data-srcset's own candidates are never judged by name.
+ */
+export function addSrcsetCandidates(out: SrcsetCandidate[], srcset: string | undefined, lazySrcset: string | undefined, seen: Unusables): void {
+  const eager = usableCandidates(srcset, seen);
+  const lazy = usableCandidates(lazySrcset, seen);
+  const standIn = eager.length === 0 || (lazy.length > 0 && eager.every((c) => isPlaceholderName(c.url)));
+  out.push(...(standIn ? lazy : eager));
+}
+
+function usableCandidates(srcset: string | undefined, seen: Unusables): SrcsetCandidate[] {
+  if (srcset === undefined || srcset === '') return [];
+  return parseSrcset(srcset).filter((c) => noteUsable(c.url, seen));
+}

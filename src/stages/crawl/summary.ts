@@ -24,6 +24,8 @@ export interface CrawlSummary {
   imagesFailed: number;
   imageFailures: Record<string, number>;
   pairsFound: number;
+  /** `<img>` with a non-empty alt that yielded no pair, by reason (`data_uri_only`, `no_usable_url`, ...): nothing vanishes unseen. */
+  imgsNotPaired: Record<string, number>;
   /** Pages and images not fetched because robots.txt disallows them. */
   robotsBlocked: number;
   bytesDownloaded: number;
@@ -68,6 +70,7 @@ export function buildSummary(input: SummaryInput): CrawlSummary {
     imagesFailed: sum(images.failures),
     imageFailures: images.failures,
     pairsFound: store.pairsFoundSince(since),
+    imgsNotPaired: store.imgsNotPairedSince(since),
     robotsBlocked: pages.robotsBlocked + sitemaps.robotsBlocked + images.robotsBlocked,
     bytesDownloaded: pages.bytes + sitemaps.bytes + images.bytes,
     queuedPages: queued.pages,

@@ -21,6 +21,7 @@ import { openStore, storePath } from '../../store/db.js';
 import { FilterStore, PAIR_COLUMNS, type DecisionCounts, type DecisionStep, type JsStep, type RawFacts, type SqlStep } from '../../store/filter.js';
 import type { StageContext } from '../../util/context.js';
 import { stableHash, stableStringify } from '../../util/hash.js';
+import { asStorageError } from '../../util/storage-error.js';
 import { emptyHashCounts, hashEvalImages, hashStoredImages, type HashCounts } from './image-hashes.js';
 import { camelToSnake, loadFilters, snakeToCamel, type LoadedFilter } from './load-filters.js';
 import { computeTokenRanks, type TokenRankOptions, type TokenRankResult } from './token-ranks.js';
@@ -110,6 +111,9 @@ export async function runFilter(config: FilterConfig, ctx: StageContext, options
     step('done');
     ctx.log.clearProgress();
     return summary;
+  } catch (err) {
+    // Decisions are written in one transaction: a full disk leaves the last complete run's.
+    throw asStorageError(err, { store: storePath(ctx.dataDir), path: ctx.dataDir });
   } finally {
     db.close();
   }

@@ -20,6 +20,8 @@ export interface DatasetStats {
   pages: { total: number; fetched: number };
   images: { urls: number; urlsOk: number; urlsFailed: number; distinct: number };
   pairs: { total: number; raw: number };
+  /** `<img>` with a non-empty alt that yielded no pair, by reason (`data_uri_only`, `no_usable_url`, ...). */
+  imgsNotPaired: Record<string, number>;
   /** The last finished filter run; null before any. */
   filterRun: { id: number; finishedAt: string; configHash: string } | null;
   kept: number;
@@ -60,6 +62,7 @@ export function collectStats(ctx: StageContext, options: StatsOptions = {}): Dat
       pages: { total: t.pages, fetched: t.pagesFetched },
       images: { urls: t.imageUrls, urlsOk: t.imageUrlsOk, urlsFailed: t.imageUrlsFailed, distinct: t.images },
       pairs: { total: t.pairs, raw: t.rawPairs },
+      imgsNotPaired: store.imgsNotPaired(),
       filterRun: run?.finishedAt ? { id: run.id, finishedAt: new Date(run.finishedAt).toISOString(), configHash: run.configHash } : null,
       kept,
       rejected: decided - kept,
@@ -86,6 +89,7 @@ export function formatStats(s: DatasetStats): string {
       ['image URLs ok', `${n(s.images.urlsOk)} of ${n(s.images.urls)} (${n(s.images.urlsFailed)} failed)`],
       ['images', `${n(s.images.distinct)} distinct (by sha256)`],
       ['pairs', `${n(s.pairs.total)} (${n(s.pairs.raw)} with an ok image)`],
+      ['img with alt, no pair', formatReasons(s.imgsNotPaired)],
       ['kept', s.filterRun ? `${n(s.kept)} (${pct(s.kept, s.pairs.total)})` : 'not filtered yet: run `align-data filter`'],
     ]),
   );
@@ -110,4 +114,12 @@ export function formatStats(s: DatasetStats): string {
   out.push('', 'top hosts (by pairs)');
   out.push(...table(['host', 'pages', 'pairs', 'kept'], s.topHosts.map((h) => [h.host, n(h.pages), n(h.pairs), n(h.kept)])));
   return out.join('\n') + '\n';
+}
+
+/** `3 (data_uri_only 2, no_usable_url 1)`, or `0`. */
+function formatReasons(counts: Record<string, number>): string {
+  const entries = Object.entries(counts);
+  if (entries.length === 0) return '0';
+  const total = entries.reduce((sum, [, c]) => sum + c, 0);
+  return `${n(total)} (${entries.map(([reason, c]) => `${reason} ${n(c)}`).join(', ')})`;
 }

@@ -15,6 +15,7 @@
  * counted by sweep n - 1 to lower each alt's rarest-token frequency, so P partitions take P + 1
  * sweeps over the alt texts (2 when everything fits, as at a million pairs).
  */
+import { AlignError } from '../../errors.js';
 import type { FilterStore } from '../../store/filter.js';
 
 export interface TokenRankResult {
@@ -148,7 +149,7 @@ class AltWords {
         if (id === undefined) this.vocabulary.set(word, (id = this.vocabulary.size));
         ids.push(id);
       }
-      if (this.vocabulary.size > MAX_WORDS) throw new Error(`rare tokens: more than ${MAX_WORDS} distinct words`);
+      if (this.vocabulary.size > MAX_WORDS) throw tooManyTokens(`more than ${MAX_WORDS} distinct words`, 'turn the rare-token filter off (filter.rareTokens) or filter a smaller store');
       this.record(altId, weight, ids);
       visit(altId, weight, ids, 0, ids.length);
     }
@@ -264,10 +265,17 @@ interface Seen {
 /** Halves `part` in place (one more hash bit), drops the other half from `table` and queues it. */
 function splitPartition(part: Partition, table: TokenTable, todo: Partition[]): void {
   const bit = part.mask + 1;
-  if (bit >= MAX_PARTITIONS) throw new Error(`rare tokens: more than ${MAX_PARTITIONS} × maxTokensInMemory distinct tokens; raise maxTokensInMemory`);
+  if (bit >= MAX_PARTITIONS) {
+    throw tooManyTokens(`more than ${MAX_PARTITIONS} × maxTokensInMemory distinct tokens`, 'raise maxTokensInMemory (FilterRunOptions.tokens): each sweep then holds more tokens');
+  }
   todo.push({ mask: part.mask | bit, value: part.value | bit });
   part.mask |= bit;
   table.rebuild(table.capacity, (a, b) => inPartition(part, hashToken(a, b)));
+}
+
+/** A limit of the count passed by the data: it stops the run (nothing is written yet), with what to do. */
+function tooManyTokens(what: string, hint: string): AlignError {
+  return new AlignError('E_RUNTIME', `rare tokens: ${what}; no decision was written`, { hint });
 }
 
 /** frequency → number of distinct tokens strictly more frequent. */

@@ -17,10 +17,12 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { ShardConfig } from '../../config/shard.js';
 import { AlignError, configError } from '../../errors.js';
+import { storePath } from '../../store/db.js';
 import { openShardStore, type ShardCandidate, type ShardStore } from '../../store/shard.js';
 import type { StageContext } from '../../util/context.js';
 import { stableHash } from '../../util/hash.js';
 import { imagePath } from '../../util/image-path.js';
+import { asStorageError } from '../../util/storage-error.js';
 import { type EncodeOptions, encodeImage } from './encode.js';
 import { MANIFEST_FILE, SIZES_FILE, type SplitIndex, VAL_MANIFEST_FILE, writeManifests } from './manifest.js';
 import { type WithdrawResult, withdrawFromShards } from './withdraw.js';
@@ -108,6 +110,9 @@ export async function runShard(config: ShardConfig, ctx: StageContext, options: 
     }
     store.finishRun(runId, Date.now(), summary);
     return summary;
+  } catch (err) {
+    // A shard is recorded with its samples in one transaction, after its file is complete.
+    throw asStorageError(err, { store: storePath(ctx.dataDir), path: dir });
   } finally {
     store.close();
   }

@@ -1,4 +1,4 @@
-import { renameSync, writeFileSync } from 'node:fs';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ShardRecord } from '../../store/shard.js';
 import { type Split, bracePattern } from './keys.js';
@@ -56,6 +56,11 @@ function widsIndex(shards: readonly ShardRecord[], split: Split, index: Record<S
 }
 
 function writeAtomically(path: string, value: unknown): void {
-  writeFileSync(`${path}.partial`, JSON.stringify(value, null, 2) + '\n');
-  renameSync(`${path}.partial`, path);
+  try {
+    writeFileSync(`${path}.partial`, JSON.stringify(value, null, 2) + '\n');
+    renameSync(`${path}.partial`, path);
+  } catch (err) {
+    rmSync(`${path}.partial`, { force: true });
+    throw err;
+  }
 }

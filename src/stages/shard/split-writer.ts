@@ -1,4 +1,4 @@
-import { renameSync } from 'node:fs';
+import { renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SampleRecord, ShardRecord } from '../../store/shard.js';
 import { type Split, indexDigits, sampleKey, shardFileName } from './keys.js';
@@ -82,13 +82,23 @@ export class SplitWriter {
     const shard = this.current;
     if (!shard) return;
     this.current = undefined;
-    const { bytes, sha256 } = shard.tar.finish();
     const name = shardFileName(this.o.prefix, shard.number);
-    renameSync(shard.tar.path, join(this.o.dir, name));
-    this.o.onShard(
-      { name, split: this.o.split, number: shard.number, samples: shard.samples.length, bytes, sha256, optionsHash: this.o.optionsHash, createdAt: Date.now() },
-      shard.samples,
-    );
+    const path = join(this.o.dir, name);
+    let done: { bytes: number; sha256: string } | undefined;
+    try {
+      done = shard.tar.finish();
+      renameSync(shard.tar.path, path);
+      this.o.onShard(
+        { name, split: this.o.split, number: shard.number, samples: shard.samples.length, bytes: done.bytes, sha256: done.sha256, optionsHash: this.o.optionsHash, createdAt: Date.now() },
+        shard.samples,
+      );
+    } catch (err) {
+      // A full disk or a store error: no shard file without its row, no .partial left behind.
+      shard.tar.abort();
+      rmSync(path, { force: true });
+      throw err;
+    }
+    const { bytes } = done;
     this.written.samples += shard.samples.length;
     this.written.shards += 1;
     this.written.bytes += bytes;

@@ -1,5 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, rmSync, writeSync } from 'node:fs';
+import { naming } from '../../util/storage-error.js';
 
 /**
  * A minimal deterministic POSIX ustar writer. Every header field that could vary between runs
@@ -73,7 +74,11 @@ export class TarWriter {
   write(chunk: Uint8Array): void {
     if (this.fd === undefined) throw new Error(`tar ${this.path} is closed`);
     let off = 0;
-    while (off < chunk.length) off += writeSync(this.fd, chunk, off, chunk.length - off);
+    const fd = this.fd;
+    // A write by descriptor names no file: a full disk must say which.
+    naming(this.path, () => {
+      while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
+    });
     this.hash.update(chunk);
     this.written += chunk.length;
   }
@@ -83,7 +88,7 @@ export class TarWriter {
     const end = 2 * BLOCK;
     const total = Math.ceil((this.written + end) / RECORD) * RECORD;
     this.write(Buffer.alloc(total - this.written));
-    fsyncSync(this.fd!);
+    naming(this.path, () => fsyncSync(this.fd!));
     closeSync(this.fd!);
     this.fd = undefined;
     return { bytes: this.written, sha256: this.hash.digest('hex') };

@@ -5,8 +5,9 @@
  * `RUN_DIR/latest.json` is pointed at it: a killed run never leaves a half checkpoint behind.
  */
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { AlignError, errorMessage } from '../../errors.js';
+import { asStorageError, naming } from '../../util/storage-error.js';
 import type { OptimizerState } from './optimizer.js';
 import type { ParamSpec } from './params.js';
 
@@ -46,18 +47,29 @@ export function saveCheckpoint(input: SaveInput): string {
   const name = checkpointName(input.state.step);
   const dir = join(root, name);
   const partial = `${dir}.partial`;
+  try {
+    writeCheckpoint(input, partial, dir);
+  } catch (err) {
+    // A full disk: no half checkpoint is left, and latest.json still names the last complete one.
+    rmSync(partial, { recursive: true, force: true });
+    rmSync(join(input.runDir, `${LATEST}.partial`), { force: true });
+    throw asStorageError(err, { path: partial, next: 'run the same command with --resume: it continues from the last complete checkpoint' });
+  }
+  pruneCheckpoints(root, name, input.keep);
+  return dir;
+}
+
+function writeCheckpoint(input: SaveInput, partial: string, dir: string): void {
   rmSync(partial, { recursive: true, force: true });
   mkdirSync(partial, { recursive: true });
-  writeFileSync(join(partial, 'weights.bin'), toBytes(input.weights));
-  writeFileSync(join(partial, 'weights.json'), JSON.stringify(input.specs.map((s) => ({ name: s.name, shape: s.shape }))) + '\n');
-  writeFileSync(join(partial, 'optimizer.bin'), Buffer.concat([toBytes(input.optimizer.m), toBytes(input.optimizer.v)]));
-  writeFileSync(join(partial, 'state.json'), JSON.stringify({ ...input.state, updates: input.optimizer.updates }) + '\n');
+  writeNamed(join(partial, 'weights.bin'), toBytes(input.weights));
+  writeNamed(join(partial, 'weights.json'), JSON.stringify(input.specs.map((s) => ({ name: s.name, shape: s.shape }))) + '\n');
+  writeNamed(join(partial, 'optimizer.bin'), Buffer.concat([toBytes(input.optimizer.m), toBytes(input.optimizer.v)]));
+  writeNamed(join(partial, 'state.json'), JSON.stringify({ ...input.state, updates: input.optimizer.updates }) + '\n');
   copyFileSync(join(input.runDir, 'vocab.txt'), join(partial, 'vocab.txt'));
   rmSync(dir, { recursive: true, force: true });
   renameSync(partial, dir);
-  writeAtomic(join(input.runDir, LATEST), JSON.stringify({ step: input.state.step, checkpoint: `checkpoints/${name}` }) + '\n');
-  pruneCheckpoints(root, name, input.keep);
-  return dir;
+  writeAtomic(join(input.runDir, LATEST), JSON.stringify({ step: input.state.step, checkpoint: `checkpoints/${basename(dir)}` }) + '\n');
 }
 
 /** The latest complete checkpoint of a run, or null when it has none. */
@@ -97,8 +109,13 @@ function pruneCheckpoints(root: string, newest: string, keep: number): void {
   for (const old of names.slice(0, Math.max(0, names.length - keep))) rmSync(join(root, old), { recursive: true, force: true });
 }
 
+/** writeFileSync, whose errors name the file (a failed write after the open names none). */
+function writeNamed(path: string, data: string | Buffer): void {
+  naming(path, () => writeFileSync(path, data));
+}
+
 function writeAtomic(path: string, text: string): void {
-  writeFileSync(`${path}.partial`, text);
+  writeNamed(`${path}.partial`, text);
   renameSync(`${path}.partial`, path);
 }
 

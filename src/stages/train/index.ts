@@ -12,6 +12,7 @@
 import type { TrainConfig } from '../../config/train.js';
 import { AlignError } from '../../errors.js';
 import type { StageContext } from '../../util/context.js';
+import { asStorageError } from '../../util/storage-error.js';
 import { openTrainBatches } from './data.js';
 import { runLoop, type LoopResult, type StopReason } from './loop.js';
 import type { DualEncoder } from './model.js';
@@ -69,6 +70,8 @@ export async function runTrain(config: TrainConfig, ctx: StageContext, options: 
     }
     if (val && val.last()?.step !== state.step && state.step > startStep) await val.evaluate(state.step);
     return summarise(run, startStep, loop, counts, val?.last() ?? null);
+  } catch (err) {
+    throw asStorageError(err, { path: run.runDir, next: 'run the same command with --resume' });
   } finally {
     await batches.close();
     run.optimizer.dispose();

@@ -4,7 +4,8 @@
  * at a preset size. The embedding width is the image tower's head width; the text side is
  * projected to it.
  */
-import type { ModelConfig } from '../../config/train.js';
+import { configError } from '../../errors.js';
+import { PRESET_SIZES, type ModelConfig } from '../../config/train.js';
 
 export interface BlockSpec {
   expand: number;
@@ -40,24 +41,6 @@ export interface ModelSpec {
   embedDim: number;
 }
 
-interface Preset {
-  width: number;
-  depth: number;
-  resolution: number;
-  text: { hidden: number; layers: number; heads: number };
-}
-
-const PRESETS: Record<ModelConfig['preset'], Preset> = {
-  tiny: { width: 0.25, depth: 0.25, resolution: 64, text: { hidden: 128, layers: 2, heads: 2 } },
-  small: { width: 0.5, depth: 0.5, resolution: 64, text: { hidden: 256, layers: 2, heads: 4 } },
-  base: { width: 1, depth: 1, resolution: 128, text: { hidden: 256, layers: 4, heads: 4 } },
-  b0: { width: 1, depth: 1, resolution: 224, text: { hidden: 512, layers: 8, heads: 8 } },
-  b1: { width: 1, depth: 1.1, resolution: 240, text: { hidden: 768, layers: 12, heads: 12 } },
-  b3: { width: 1.2, depth: 1.4, resolution: 300, text: { hidden: 768, layers: 12, heads: 12 } },
-  // ALIGN's own pair: EfficientNet-B7 (trained at 289 px) and BERT-Large.
-  b7: { width: 2, depth: 3.1, resolution: 289, text: { hidden: 1024, layers: 24, heads: 16 } },
-};
-
 /** EfficientNet-B0: expansion, kernel, stride, output channels, repeats. */
 const B0_STAGES: [number, number, number, number, number][] = [
   [1, 3, 1, 16, 1],
@@ -71,11 +54,12 @@ const B0_STAGES: [number, number, number, number, number][] = [
 
 /** The full model spec: the preset, with any multipliers or sizes the config sets laid over it. */
 export function resolveModelSpec(config: ModelConfig, vocabSize: number, maxTokens: number): ModelSpec {
-  const preset = PRESETS[config.preset];
+  const preset = PRESET_SIZES[config.preset];
   const image = scaleImageTower(config.widthMultiplier ?? preset.width, config.depthMultiplier ?? preset.depth, config.resolution ?? preset.resolution);
   const hidden = config.textHidden ?? preset.text.hidden;
   const heads = config.textHeads ?? preset.text.heads;
-  if (hidden % heads !== 0) throw new Error(`textHeads (${heads}) must divide textHidden (${hidden})`);
+  // The config schema refuses this before any work; a caller that built a ModelConfig by hand gets the same words.
+  if (hidden % heads !== 0) throw configError(`\`train.model.textHeads\` (${heads}) must divide \`train.model.textHidden\` (${hidden})`);
   const text: TextTowerSpec = { vocabSize, maxTokens, hidden, heads, layers: config.textLayers ?? preset.text.layers, ffn: 4 * hidden };
   return { preset: config.preset, image, text, embedDim: image.head };
 }

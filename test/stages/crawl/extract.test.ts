@@ -108,17 +108,63 @@ describe('the image URL: lazy loading and placeholders', () => {
     expect(urlOf('<img src="thumb.jpg" data-src="big.jpg" alt="a">')).toBe('https://site.test/dir/thumb.jpg');
   });
 
-  test('a placeholder or data: src with no lazy alternative yields no pair (but is counted)', () => {
-    const result = extractPage(
-      '<img src="data:image/png;base64,iVBORw0K" alt="logo"><img src="/i/clear.gif" alt="skip link"><img alt="no src">',
-      PAGE,
-    );
+  test('a data: src with no lazy alternative yields no pair, and the reason is counted', () => {
+    const result = extractPage('<img src="data:image/png;base64,iVBORw0K" alt="logo"><img alt="no src">', PAGE);
     expect(result.pairs).toEqual([]);
-    expect(result.counts.imgWithAlt).toBe(3);
+    expect(result.counts.imgWithAlt).toBe(2);
+    expect(result.imgsNotPaired).toEqual({ data_uri_only: 1, no_usable_url: 1 });
+  });
+
+  test('a src named like a placeholder is the image when nothing lazy stands beside it (the name is weak evidence)', () => {
+    expect(urlOf('<img src="/i/clear.gif" alt="skip link">')).toBe('https://site.test/i/clear.gif');
+    expect(urlOf('<img src="pixel.jpg" alt="a pixel art castle">')).toBe('https://site.test/dir/pixel.jpg');
   });
 
   test('a data-* attribute that does not hold an image URL is not used', () => {
     expect(urlOf('<img data-source="twitter" alt="a">')).toBeUndefined();
+  });
+});
+
+describe('lazy attributes are never dropped for their file name', () => {
+  test.each([
+    ['data-src lazy.jpg behind a data: src (the issue)', '<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" data-src="/img/lazy.jpg" alt="an old stone bridge over a quiet river">', 'https://site.test/img/lazy.jpg'],
+    ['data-src pixel.jpg', '<img src="data:," data-src="pixel.jpg" alt="a">', 'https://site.test/dir/pixel.jpg'],
+    ['data-lazy-src clear.png behind a spacer', '<img src="spacer.gif" data-lazy-src="clear.png" alt="a">', 'https://site.test/dir/clear.png'],
+    ['data-original loading.gif', '<img data-original="loading.gif" alt="a">', 'https://site.test/dir/loading.gif'],
+    ['data-srcset blank.png', '<img src="data:," data-srcset="blank.png 2x" alt="a">', 'https://site.test/dir/blank.png'],
+    ['srcset pixel.jpg', '<img srcset="pixel.jpg 1x" alt="a">', 'https://site.test/dir/pixel.jpg'],
+    ['another data-*src* named lazy.jpg', '<img data-n-src="lazy.jpg" alt="a">', 'https://site.test/dir/lazy.jpg'],
+  ])('%s', (_name, html, url) => {
+    expect(urlOf(html)).toBe(url);
+  });
+
+  test('a src named like a placeholder is only the last resort when a lazy attribute exists', () => {
+    expect(urlOf('<img src="/pixel.gif" data-src="real.jpg" alt="a">')).toBe('https://site.test/dir/real.jpg');
+    // The lazy value cannot be fetched: the stand-in is still better than nothing.
+    expect(urlOf('<img src="/pixel.gif" data-src="ftp://files.test/real.jpg" alt="a">')).toBe('https://site.test/pixel.gif');
+  });
+});
+
+describe('an <img> with an alt that yields no pair is counted by reason', () => {
+  test.each([
+    ['<img src="data:image/gif;base64,R0lG" data-src="data:image/png;base64,iVBO" alt="a">', 'data_uri_only'],
+    ['<img srcset="data:image/gif;base64,R0lG 1x" alt="a">', 'data_uri_only'],
+    ['<img alt="a">', 'no_usable_url'],
+    ['<img src="" alt="a">', 'no_usable_url'],
+    ['<img src="#" alt="a">', 'no_usable_url'],
+    ['<img src="ftp://files.test/a.jpg" alt="a">', 'unsupported_scheme'],
+    ['<img src="blob:https://site.test/1" alt="a">', 'unsupported_scheme'],
+    ['<img src="javascript:void(0)" alt="a">', 'unsupported_scheme'],
+    ['<img src="http://[bad/a.jpg" alt="a">', 'invalid_url'],
+    ['<picture><source type="image/jxl" srcset="a.jxl"><img alt="a"></picture>', 'unsupported_type'],
+  ])('%s → %s', (html, reason) => {
+    const result = extractPage(html, PAGE);
+    expect(result.pairs).toEqual([]);
+    expect(result.imgsNotPaired).toEqual({ [reason]: 1 });
+  });
+
+  test('an img without an alt, or with a pair, is not counted', () => {
+    expect(extractPage('<img src="data:,"><img src="a.jpg" alt="a"><img src="" alt=" ">', PAGE).imgsNotPaired).toEqual({});
   });
 });
 
