@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CheckConfigSchema } from './check.js';
 import { CrawlConfigSchema } from './crawl.js';
 import { FilterConfigSchema } from './filter.js';
 import { ShardConfigSchema } from './shard.js';
@@ -14,6 +15,7 @@ export const ConfigSchema = z.strictObject({
   filter: FilterConfigSchema.prefault({}),
   shard: ShardConfigSchema.prefault({}),
   train: TrainConfigSchema.prefault({}),
+  check: CheckConfigSchema.prefault({}),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
