@@ -24,8 +24,8 @@ export async function readMembers(path: string): Promise<Member[]> {
 export async function writeMembers(path: string, members: readonly Member[]): Promise<void> {
   const pack = tar.pack();
   const chunks: Buffer[] = [];
-  pack.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise((resolve) => pack.on('end', resolve));
+  pack.on('data', (c: unknown) => chunks.push(c as Buffer));
+  const done = new Promise<void>((resolve) => pack.on('end', () => resolve()));
   for (const m of members) pack.entry({ name: m.name, mtime: new Date(1_700_000_000_000) }, m.data);
   pack.finalize();
   await done;
