@@ -19,6 +19,14 @@ export const CheckConfigSchema = z.strictObject({
   maxRejectedShare: z.number().min(0).max(1).default(0.99),
   /** With a store: at least this share of the image URLs tried were fetched. @default 0.01 */
   minFetchedShare: z.number().min(0).max(1).default(0.01),
+  /**
+   * Files or folders (searched recursively) of evaluation images: the `eval-dedup` gate fails on a
+   * shard image within `maxDistanceBits` of one (perceptual hash). Empty: the filter's
+   * `evalDedup.evalImages` when that filter is on; none there either: the gate is skipped. @default []
+   */
+  evalImages: z.array(z.string().min(1)).default([]),
+  /** Hashes that differ in at most this many of their 64 bits are near-duplicates. @default 4 */
+  maxDistanceBits: z.int().min(0).max(31).default(4),
   /** Offending shards / keys listed per gate (the rest are counted). @default 5 */
   offendersListed: z.int().min(1).max(1000).default(5),
 }).refine((c) => c.minCaptionWords <= c.maxCaptionWords, { message: 'must be >= minCaptionWords', path: ['maxCaptionWords'] });

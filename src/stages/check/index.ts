@@ -22,9 +22,10 @@ import type { StageContext } from '../../util/context.js';
 import { listShards } from '../../webdataset/shard-list.js';
 import { fetchedGate, consentGate, rejectionGate } from './store-gates.js';
 import { manifestGate, sizesGate } from './file-gates.js';
-import { type GateResult, skipped } from './offenders.js';
+import { evalSettings, loadEvalSet, type EvalSet } from './eval-images.js';
+import { type GateResult, gate, skipped } from './offenders.js';
 import { sampleGates } from './sample-gates.js';
-import { scanShards } from './scan.js';
+import { type ScanResult, scanShards } from './scan.js';
 
 export type { GateResult } from './offenders.js';
 
@@ -49,6 +50,8 @@ export interface CheckSummary {
 export async function runCheck(config: Config, ctx: StageContext, options: CheckOptions = {}): Promise<CheckSummary> {
   const started = Date.now();
   const paths = listCheckShards(options.shards ?? join(ctx.dataDir, 'shards'), options.shards === undefined);
+  const evalConfig = evalSettings(config);
+  const evalSet = evalConfig && config.check.decodeImages ? await loadEvalSet(evalConfig) : null;
   const db = storeFor(ctx.dataDir, paths);
   const store = db && new CheckStore(db);
   const scratch = new CheckScratch();
@@ -59,13 +62,14 @@ export async function runCheck(config: Config, ctx: StageContext, options: Check
       scratch,
       isVal: (name) => name.startsWith(valPrefix) || /^(val|valid|validation|test)[-_.]/i.test(name),
       storedSize: store ? (key) => store.sampleSize(key) : undefined,
+      nearEval: evalSet ? (phash) => evalSet.index.has(phash) : undefined,
       concurrency: config.check.concurrency ?? availableParallelism() * 2,
       signal: ctx.signal,
       progress: (done) => ctx.log.progress('check', { samples: done }),
     });
     scratch.finish();
     const limit = config.check.offendersListed;
-    const gates = [...sampleGates(scan, scratch, config.check), sizesGate(scan.shards, limit), manifestGate(scan.shards, limit)];
+    const gates = [...sampleGates(scan, scratch, config.check), sizesGate(scan.shards, limit), manifestGate(scan.shards, limit), evalGate(scan, evalSet, config)];
     gates.push(...(store ? [rejectionGate(store, config), fetchedGate(store, config), await consentGate(store, config)] : storeSkips()));
     const seconds = Math.max(1e-3, (Date.now() - started) / 1000);
     const failed = gates.filter((g) => g.status === 'fail').map((g) => g.name);
@@ -115,6 +119,16 @@ function storeFor(dataDir: string, paths: readonly string[]): Db | undefined {
   };
   if (!paths.every(inside)) return undefined;
   return openStore(dataDir, { readonly: true });
+}
+
+function evalGate(scan: ScanResult, evalSet: EvalSet | null, config: Config): GateResult {
+  const describe = 'no shard image is a near-duplicate of an eval image';
+  if (!evalSet) {
+    const why = evalSettings(config) ? 'decoding is off (check.decodeImages)' : 'no eval images configured (check.evalImages)';
+    return skipped('eval-dedup', describe, why);
+  }
+  const figures = { evalImages: evalSet.images, evalUndecodable: evalSet.undecodable, maxDistanceBits: evalSet.maxDistanceBits, checked: scan.decoded };
+  return gate('eval-dedup', describe, figures, scan.nearEval);
 }
 
 function storeSkips(): GateResult[] {

@@ -10,6 +10,7 @@ import type { CheckConfig } from '../../config/check.js';
 import { errorMessage } from '../../errors.js';
 import type { CheckScratch } from '../../store/check-scratch.js';
 import { sha256Hex } from '../../util/hash.js';
+import { perceptualHash } from '../../util/phash.js';
 import { altKey, normalizeAlt, wordCount } from '../../util/text.js';
 import { type SampleGroup, type TarScan, groupCaption, groupImage, groupJson, readSampleGroups } from '../../webdataset/groups.js';
 import { Offenders } from './offenders.js';
@@ -36,6 +37,8 @@ export interface ScanResult {
   captionWords: Offenders;
   undecodable: Offenders;
   wrongSize: Offenders;
+  /** Images that are near-duplicates of an eval image (only with an eval set). */
+  nearEval: Offenders;
   decoded: number;
 }
 
@@ -46,6 +49,8 @@ export interface ScanOptions {
   isVal(shardName: string): boolean;
   /** The size the data dir recorded for a key, when there is a data dir. */
   storedSize?(key: string): { width: number; height: number } | undefined;
+  /** Whether a perceptual hash is near an eval image (absent: no eval set). */
+  nearEval?(phash: string): boolean;
   concurrency: number;
   signal: AbortSignal;
   progress(done: number): void;
@@ -66,6 +71,7 @@ export async function scanShards(paths: readonly string[], o: ScanOptions): Prom
     captionWords: new Offenders(limit),
     undecodable: new Offenders(limit),
     wrongSize: new Offenders(limit),
+    nearEval: new Offenders(limit),
     decoded: 0,
   };
   const inflight: Promise<void>[] = [];
@@ -108,7 +114,7 @@ function inspect(group: SampleGroup, tally: ShardTally, split: 'train' | 'val', 
   if (words < o.config.minCaptionWords || words > o.config.maxCaptionWords) result.captionWords.add(`${where} (${words} words)`);
   o.scratch.add({ key: group.key, shard: tally.name, imageSha: sha256Hex(image.data), captionSha: sha256Hex(altKey(text)), split });
   if (!o.config.decodeImages) return undefined;
-  return decodeImage(image.data, expectedSizes(group.key, json, o), where, result);
+  return decodeImage(image.data, expectedSizes(group.key, json, o), where, result, o.nearEval);
 }
 
 /** What the sample's .json and the data dir's store say the image measures. */
@@ -120,13 +126,14 @@ function expectedSizes(key: string, json: Record<string, unknown> | undefined, o
   return out;
 }
 
-async function decodeImage(data: Buffer, expected: Expected[], where: string, result: ScanResult): Promise<void> {
+async function decodeImage(data: Buffer, expected: Expected[], where: string, result: ScanResult, nearEval?: (phash: string) => boolean): Promise<void> {
   try {
     // A full decode to pixels: reading the header alone would pass a truncated image.
     const { info } = await sharp(data, { failOn: 'error' }).raw().toBuffer({ resolveWithObject: true });
     result.decoded += 1;
     const wrong = expected.find((e) => e.width !== info.width || e.height !== info.height);
     if (wrong) result.wrongSize.add(`${where} (${info.width}×${info.height}, ${wrong.from} says ${wrong.width}×${wrong.height})`);
+    if (nearEval && nearEval(await perceptualHash(data))) result.nearEval.add(where);
   } catch (err) {
     result.undecodable.add(`${where} (${errorMessage(err).split('\n')[0]})`);
   }

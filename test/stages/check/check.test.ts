@@ -1,9 +1,11 @@
-import { appendFileSync, cpSync, readFileSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdirSync, readFileSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import sharp from 'sharp';
 import { runCli } from '../../helpers/cli.js';
 import { makeTempDir } from '../../helpers/paths.js';
-import { editTar, makeDemoDataDir } from './tar-tools.js';
+import { hammingDistance, perceptualHash } from '../../../src/util/phash.js';
+import { editTar, makeDemoDataDir, readMembers } from './tar-tools.js';
 
 interface Gate {
   name: string;
@@ -60,9 +62,9 @@ describe('align-data check', () => {
     expect(r.summary.samples).toBeGreaterThan(20);
     const names = r.summary.gates.map((g) => g.name);
     expect(names).toEqual(expect.arrayContaining(['tar-complete', 'samples-complete', 'keys-unique', 'samples-unique', 'images-decode', 'image-size',
-      'sizes-json', 'manifest', 'caption-words', 'min-samples', 'splits-disjoint', 'rejection-share', 'fetched-share', 'consent']));
-    // With a data dir nothing is skipped: every gate had something to judge.
-    expect(r.summary.gates.filter((g) => g.status !== 'pass')).toEqual([]);
+      'sizes-json', 'manifest', 'caption-words', 'min-samples', 'splits-disjoint', 'rejection-share', 'fetched-share', 'consent', 'eval-dedup']));
+    // With a data dir nothing is skipped but the eval gate (no eval set given): every other gate had something to judge.
+    expect(r.summary.gates.filter((g) => g.status !== 'pass').map((g) => g.name)).toEqual(['eval-dedup']);
     for (const name of names) expect(testcase(r.junit, name)).not.toContain('<failure');
     expect(r.junit).toContain(`tests="${names.length}" failures="0"`);
   });
@@ -187,6 +189,37 @@ describe('align-data check', () => {
     expect(g.offenders[0]).toMatch(/train-000000\.tar:000000_0000/);
   });
 
+  test('a shard image re-encoded into the eval set (as PNG) fails eval-dedup; unrelated eval images pass', async () => {
+    const evalDir = join(tmp.dir, 'eval-set');
+    mkdirSync(evalDir);
+    // An unrelated picture: diagonal stripes, nothing like the demo's flat-coloured shapes.
+    const stripes = Buffer.alloc(160 * 120 * 3);
+    for (let i = 0; i < 160 * 120; i++) stripes.fill(((i % 160) + Math.floor(i / 160)) % 40 < 20 ? 230 : 30, i * 3, i * 3 + 3);
+    await sharp(stripes, { raw: { width: 160, height: 120, channels: 3 } }).jpeg().toFile(join(evalDir, 'unrelated.jpg'));
+    const config = join(tmp.dir, 'eval.json');
+    writeFileSync(config, JSON.stringify({ check: { evalImages: [evalDir] } }));
+    const before = await check(['--data-dir', clean, '--config', config]);
+    expect(before.code).toBe(0);
+    expect(gateOf(before.summary, 'eval-dedup')).toMatchObject({ status: 'pass', figures: { evalImages: 1 } });
+    // A shard image saved as PNG into the eval set. The hash of a flat-coloured JPEG can move a few
+    // bits when re-encoded, so take the first one that stays within the gate's 4 bits.
+    let near: string | undefined;
+    for (const m of (await readMembers(trainShard(clean, 0))).filter((x) => x.name.endsWith('.jpg'))) {
+      const png = await sharp(m.data).png().toBuffer();
+      if (hammingDistance(await perceptualHash(m.data), await perceptualHash(png)) > 2) continue;
+      writeFileSync(join(evalDir, 'near.png'), png);
+      near = m.name.replace('.jpg', '');
+      break;
+    }
+    expect(near).toBeDefined();
+    const r = await check(['--data-dir', clean, '--config', config]);
+    expect(r.code).toBe(3);
+    const g = gateOf(r.summary, 'eval-dedup');
+    expect(g.figures.evalImages).toBe(2);
+    expect(g.offenders).toContain(`train-000000.tar:${near}`);
+    expect(testcase(r.junit, 'eval-dedup')).toContain(`train-000000.tar:${near}`);
+  });
+
   test('bad usage exits 2: shards that do not exist, a bad threshold', async () => {
     const missing = await runCli(['check', '--shards', join(tmp.dir, 'nowhere-{000000..000001}.tar')]);
     expect(missing.code).toBe(2);
@@ -198,6 +231,10 @@ describe('align-data check', () => {
     const bad = await runCli(['check', '--data-dir', clean, '--config', config]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('check.maxRejectedShare');
+    writeFileSync(config, JSON.stringify({ check: { evalImages: [join(tmp.dir, 'no-eval-set')] } }));
+    const noEval = await runCli(['check', '--data-dir', clean, '--config', config]);
+    expect(noEval.code).toBe(2);
+    expect(noEval.stderr).toContain('check.evalImages');
   });
 
   test('GITHUB_STEP_SUMMARY gets a Markdown table of the gates appended', async () => {
