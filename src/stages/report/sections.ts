@@ -74,7 +74,8 @@ async function histograms(d: ReportData, svg: Svg): Promise<string[]> {
   const ratio: Threshold[] = on(f.aspectRatio.enabled, [{ value: f.aspectRatio.maxRatio, label: `< ${f.aspectRatio.maxRatio}` }]);
   const words: Threshold[] = on(f.wordCount.enabled, [
     { value: f.wordCount.min, label: `min ${f.wordCount.min}` },
-    { value: f.wordCount.max, label: `max ${f.wordCount.max}` },
+    // Bins are [n, n + 1): the last kept count's bin ends at max + 1.
+    { value: f.wordCount.max + 1, label: `max ${f.wordCount.max}` },
   ]);
   return Promise.all([
     svg(histogramSpec(d.distributions.shorterSide, { title: 'Shorter side', x: `min(width, height), px (≥ ${CAPS.shorterSide} in the last bin)`, step: 50, thresholds: side })),
