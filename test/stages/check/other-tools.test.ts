@@ -55,7 +55,7 @@ describe('check on shards another tool made', () => {
     const other = join(tmp.dir, 'wrong-size');
     mkdirSync(other);
     await writeMembers(join(other, 'part-0.tar'), await sample('k0', 'png', 1, { width: 10, height: 10 }));
-    const r = await runCli(['check', '--shards', other, '--json', '--quiet']);
+    const r = await runCli(['check', '--shards', other, '--data-dir', tmp.dir, '--json', '--quiet']);
     expect(r.code).toBe(3);
     const s = JSON.parse(r.stdout) as Summary;
     expect(s.failed).toEqual(['image-size']);
