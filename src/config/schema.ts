@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CheckConfigSchema } from './check.js';
 import { CrawlConfigSchema } from './crawl.js';
 import { FilterConfigSchema } from './filter.js';
 import { RefreshConfigSchema } from './refresh.js';
@@ -16,6 +17,7 @@ export const ConfigSchema = z.strictObject({
   shard: ShardConfigSchema.prefault({}),
   train: TrainConfigSchema.prefault({}),
   refresh: RefreshConfigSchema.prefault({}),
+  check: CheckConfigSchema.prefault({}),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -25,7 +25,14 @@ import { buildSummary, type RefreshSummary, type StageResults } from './refresh-
 
 export { formatRefreshSummary, type RefreshSummary } from './refresh-summary.js';
 
-/** The quality gates, when this build has them: `passed` false makes the run exit 3. */
+/** The quality gates over the data dir (`align-data check`): `passed` false makes the run exit 3. */
+async function checkGates(config: Config, ctx: StageContext): ReturnType<RefreshCheck> {
+  const { runCheck } = await import('../stages/check/index.js');
+  const summary = await runCheck(config, ctx);
+  return { passed: summary.passed, summary: { ...summary } };
+}
+
+/** The gates `--check` runs: `passed` false makes the run exit 3. */
 export type RefreshCheck = (ctx: StageContext) => Promise<{ passed: boolean; summary: Record<string, unknown> }>;
 
 export interface RefreshOptions {
@@ -33,7 +40,7 @@ export interface RefreshOptions {
   baseDir?: string;
   /** Run the quality gates after the run (`--check`). @default false */
   runCheck?: boolean;
-  /** The gates to run; without them `runCheck` is a usage error. */
+  /** The gates to run. @default the check stage over the data dir */
   check?: RefreshCheck;
 }
 
@@ -43,7 +50,7 @@ export interface RefreshResult {
 }
 
 export async function runRefresh(config: Config, ctx: StageContext, options: RefreshOptions = {}): Promise<RefreshResult> {
-  if (options.runCheck && !options.check) throw usageError('--check: check is not available in this build');
+  if (options.runCheck && !options.check) options = { ...options, check: (c) => checkGates(config, c) };
   const given = resolveSeeds(config.crawl.seeds, config.crawl.seedsFile);
   if (given.length === 0 && !existsSync(storePath(ctx.dataDir))) throw noSeeds();
   const store = openRefreshStore(ctx.dataDir);

@@ -39,9 +39,9 @@ export function expandBraces(pattern: string): string[] {
  * Lists the shards `spec` names. A folder means its .tar files; when it holds several prefixes
  * (`train-…`, `val-…`), only the preferred one is used (and the log says so): training never
  * sees the held-out split, and eval never scores the training set. Missing files stop the run
- * before any work.
+ * before any work. `all` takes every .tar of a folder (check looks at both splits).
  */
-export function listShards(spec: string, log?: Logger, prefer: 'train' | 'val' = 'train'): ShardFile[] {
+export function listShards(spec: string, log?: Logger, prefer: 'train' | 'val' | 'all' = 'train'): ShardFile[] {
   const paths = spec.split('::').flatMap((part) => listPart(part, prefer, log));
   if (paths.length === 0) {
     throw new AlignError('E_NO_DATA', `no shards found at ${spec}`, {
@@ -72,7 +72,7 @@ function listFolder(dir: string, prefer: string, log?: Logger): string[] {
     prefixes.set(prefix, [...(prefixes.get(prefix) ?? []), f]);
   }
   let chosen = tars;
-  if (prefixes.size > 1 && prefixes.has(prefer)) {
+  if (prefer !== 'all' && prefixes.size > 1 && prefixes.has(prefer)) {
     chosen = prefixes.get(prefer) ?? [];
     const skipped = [...prefixes.keys()].filter((p) => p !== prefer);
     log?.info(`${dir}: using the ${prefer}-* shards; skipped ${skipped.map((p) => `${p}-*`).join(', ')} (name shards with a pattern to choose)`);

@@ -105,6 +105,21 @@ describe('refresh runs', () => {
     expect(rest.shards).toMatchObject({ written: 1, totalSamples: PAGES });
   });
 
+  test('--check runs the quality gates after the run: exit 0 when they pass, 3 (recorded) when one fails', async () => {
+    const { s, open } = await gatedSite('127.0.0.116', PAGES);
+    open();
+    const dir = join(tmp.dir, 'check');
+    const strict = join(tmp.dir, 'strict.json');
+    writeFileSync(strict, JSON.stringify({ check: { minSamples: PAGES + 1 } }));
+    const pass = await runCli(['refresh', '--seeds', `${s.origin}/`, '--data-dir', dir, '--check', '--json', '--quiet']);
+    expect(pass.code).toBe(0);
+    expect(JSON.parse(pass.stdout).check).toMatchObject({ passed: true, samples: PAGES });
+    const fail = await runCli(['refresh', '--data-dir', dir, '--config', strict, '--check', '--json', '--quiet']);
+    expect(fail.code).toBe(3);
+    expect(JSON.parse(fail.stdout).check).toMatchObject({ passed: false, failed: ['min-samples'] });
+    expect(query(dir, 'SELECT exit_code FROM refresh_runs ORDER BY id')).toEqual([{ exit_code: 0 }, { exit_code: 3 }]);
+  });
+
   test('Ctrl-C: the run stops, is recorded with exit code 130, and the next one resumes', async () => {
     const { s, open, held } = await gatedSite('127.0.0.115', 2);
     const dir = join(tmp.dir, 'interrupted');
@@ -132,7 +147,6 @@ describe('refresh runs', () => {
     writeFileSync(badConfig, JSON.stringify({ refresh: { maxMinutes: -1, everyHour: true } }));
     const cases: [string[], RegExp][] = [
       [[], /error E_USAGE: no seeds: give --seeds URL\.\.\. or --seeds-file FILE once/],
-      [['--seeds', 'http://127.0.0.1:9/', '--check'], /error E_USAGE: --check: check is not available in this build/],
       [['--seeds', 'http://127.0.0.1:9/', '--max-minutes', '0'], /error E_USAGE: --max-minutes: expected a number > 0, got `0`/],
       [['--seeds', 'http://127.0.0.1:9/', '--max-minutes', 'soon'], /error E_USAGE: --max-minutes: expected a number >= 0/],
       [['--seeds', 'http://127.0.0.1:9/', '--seeds-file', seedsFile], /error E_USAGE: .*mutually exclusive/],

@@ -7,6 +7,19 @@ import { demoCommand } from './demo.js';
 import { trainCommand } from './train.js';
 import { evalCommand } from './eval.js';
 import { refreshCommand } from './refresh.js';
+import { checkCommand } from './check.js';
+import { reportCommand } from './report.js';
 
 /** Every subcommand, in the order --help lists them. Only commands that work are listed. */
-export const COMMANDS: readonly CommandDef[] = [crawlCommand, filterCommand, shardCommand, trainCommand, evalCommand, statsCommand, refreshCommand, demoCommand];
+export const COMMANDS: readonly CommandDef[] = [
+  crawlCommand,
+  filterCommand,
+  shardCommand,
+  trainCommand,
+  evalCommand,
+  statsCommand,
+  reportCommand,
+  checkCommand,
+  refreshCommand,
+  demoCommand,
+];

@@ -31,8 +31,7 @@ export const refreshCommand: CommandDef = {
       refresh: { maxMinutes },
     });
     const baseDir = args.config ? dirname(resolve(args.config)) : process.cwd();
-    // TODO(merge): pass `check` (the check stage's gates over this data dir) once src/stages/check exists.
-    const { summary, exitCode } = await runRefresh(config, ctx, { baseDir, runCheck: args.check === true, check: undefined });
+    const { summary, exitCode } = await runRefresh(config, ctx, { baseDir, runCheck: args.check === true });
     return { summary: { ...summary }, text: formatRefreshSummary(summary), exitCode };
   },
 };
