@@ -6,7 +6,8 @@
  */
 import sharp from 'sharp';
 import { Rng } from '../../util/rng.js';
-import { writeShards, type WdsSample, type WrittenShards } from './webdataset-writer.js';
+import type { WdsSample } from '../../webdataset/split-writer.js';
+import { type WrittenSplit, writeShards } from '../../webdataset/write-shards.js';
 
 const COLOURS: Record<string, string> = {
   red: '#d62728',
@@ -94,29 +95,25 @@ export interface SyntheticOptions {
 }
 
 /** Writes `train-*.tar` and `val-*.tar` (with sizes.json and manifests) of synthetic shapes. */
-export async function writeSyntheticShards(options: SyntheticOptions): Promise<{ train: WrittenShards; val: WrittenShards | null }> {
+export async function writeSyntheticShards(options: SyntheticOptions): Promise<{ train: WrittenSplit; val: WrittenSplit | null }> {
   const rng = new Rng(options.seed ?? 0);
   const size = options.size ?? 64;
   const perShard = options.perShard ?? 500;
-  const train = await renderSamples(rng.fork(1), options.train ?? 2000, size, 0);
-  const valCount = options.val ?? 200;
-  const val = valCount > 0 ? await renderSamples(rng.fork(2), valCount, size, 1_000_000) : [];
-  return {
-    train: await writeShards(options.dir, 'train', train, perShard),
-    val: val.length > 0 ? await writeShards(options.dir, 'val', val, perShard) : null,
-  };
+  const train = await renderSamples(rng.fork(1), options.train ?? 2000, size);
+  const val = await renderSamples(rng.fork(2), options.val ?? 200, size);
+  const written = writeShards(options.dir, { train, val }, { samplesPerShard: perShard });
+  return { train: written.train!, val: written.val };
 }
 
-async function renderSamples(rng: Rng, count: number, size: number, keyOffset: number): Promise<WdsSample[]> {
+async function renderSamples(rng: Rng, count: number, size: number): Promise<WdsSample[]> {
   const scenes = Array.from({ length: count }, () => drawScene(rng, size));
   const out: WdsSample[] = [];
   for (let start = 0; start < count; start += 32) {
     const chunk = scenes.slice(start, start + 32);
     const jpgs = await Promise.all(chunk.map((s) => sharp(Buffer.from(s.svg)).jpeg({ quality: 90 }).toBuffer()));
     chunk.forEach((scene, i) => {
-      const key = String(keyOffset + start + i).padStart(8, '0');
-      const json = JSON.stringify({ key, caption: scene.caption, width: size, height: size });
-      out.push({ key, members: { jpg: jpgs[i] as Buffer, txt: scene.caption, json } });
+      const jpg = jpgs[i] as Buffer;
+      out.push({ members: (key) => ({ jpg, txt: scene.caption, json: JSON.stringify({ key, caption: scene.caption, width: size, height: size }) }) });
     });
   }
   return out;
