@@ -1,7 +1,6 @@
 import { CRAWL_SCHEMA } from './schema/crawl.js';
 import { FILTER_SCHEMA } from './schema/filter.js';
 import { SHARD_SCHEMA } from './schema/shard.js';
-import { TRAIN_SCHEMA } from './schema/train.js';
 
 /**
  * Migrations, applied in order by `PRAGMA user_version`. Version 1 is the first released
@@ -10,5 +9,5 @@ import { TRAIN_SCHEMA } from './schema/train.js';
  * 2 hardening (crawl no-pair reasons), 3 refresh/check, 4 ingest, 5 retrieval/scores, 6 partitions.
  */
 export const MIGRATIONS: readonly { version: number; sql: string }[] = [
-  { version: 1, sql: CRAWL_SCHEMA + FILTER_SCHEMA + SHARD_SCHEMA + TRAIN_SCHEMA },
+  { version: 1, sql: CRAWL_SCHEMA + FILTER_SCHEMA + SHARD_SCHEMA },
 ];
