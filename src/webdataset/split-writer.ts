@@ -2,7 +2,7 @@ import { renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Split, indexDigits, sampleKey, shardFileName } from './keys.js';
 import type { ShardFile } from './manifest.js';
-import { TarWriter, encodeTarMembers } from './tar.js';
+import { TarWriter, encodeTarMembers, finishedTarBytes } from './tar.js';
 
 /** Member bodies by extension (`jpg`, `json`, `txt`); written sorted by member name. */
 export type SampleMembers = Record<string, Uint8Array | string>;
@@ -35,9 +35,6 @@ interface OpenShard<T> {
   samples: { key: string; info: T }[];
 }
 
-/** End-of-archive blocks plus record padding: at most this much is added when a shard closes. */
-const TAR_TRAILER_MAX = 20 * 512;
-
 /**
  * Writes one split's samples into numbered shards: `<prefix>-NNNNNN.tar.partial`, renamed
  * to `.tar` when it closes at `samplesPerShard` samples or before `maxShardBytes` would be passed.
@@ -58,7 +55,8 @@ export class SplitWriter<T = undefined> {
   add(sample: WdsSample, info: T): void {
     let shard = this.current ?? this.open();
     let encoded = this.encode(shard, sample);
-    if (shard.samples.length > 0 && shard.tar.bytes + encoded.bytes.length + TAR_TRAILER_MAX > this.o.maxShardBytes) {
+    // The file's size once closed, end-of-archive blocks and record padding included, decides.
+    if (shard.samples.length > 0 && finishedTarBytes(shard.tar.bytes + encoded.bytes.length) > this.o.maxShardBytes) {
       this.close();
       shard = this.open();
       encoded = this.encode(shard, sample);
