@@ -36,6 +36,9 @@ describe('a short seeded training run learns', () => {
     const summary = await runTrain(config, makeContext(tmp.dir), { scoreRetrieval });
     const retrieval = summary.val?.retrieval as { samples: number; imageToText: Record<string, number>; textToImage: Record<string, number> };
     expect(retrieval.samples).toBe(HELD_OUT);
+    // Weights gone NaN would tie every score, and ties rank the right answer first: rule that out.
+    expect(Number.isFinite(summary.finalLoss)).toBe(true);
+    expect(Number.isFinite(summary.val?.loss)).toBe(true);
     const chance = 1 / HELD_OUT;
     expect(retrieval.imageToText['R@1']).toBeGreaterThanOrEqual(3 * chance);
     expect(retrieval.textToImage['R@1']).toBeGreaterThanOrEqual(3 * chance);
