@@ -130,15 +130,16 @@ describe('shard --rebuild: the same bytes whatever the history', () => {
   const files = (dir: string): Record<string, string> =>
     Object.fromEntries(readdirSync(shardsDir(dir)).sort().map((name) => [name, sha256Hex(readFileSync(join(shardsDir(dir), name)))]));
 
-  test('two incremental runs, one stopped by Ctrl-C, then --rebuild: byte for byte a single --rebuild of the same store', async () => {
+  test('a run with other options, a --rebuild stopped by Ctrl-C, an incremental run, then --rebuild: byte for byte a single --rebuild of the same store', async () => {
     const history = join(tmp.dir, 'history');
     const fresh = join(tmp.dir, 'fresh');
     await addFixturePairs(history, fixture.slice(0, 6));
-    // A run stopped part way, as by Ctrl-C: the signal fires as the first shard is recorded.
+    await runShard(shardConfig({ ...config, imageSize: 128, trainPrefix: 'old' }), makeContext(history));
+    // A --rebuild stopped part way, as by Ctrl-C: the signal fires as the first shard is recorded.
     const controller = new AbortController();
     const sink = { write: (line: string) => (line.includes('shard: wrote') ? controller.abort() : undefined) };
     const log = new Logger({ sink, level: 'debug' });
-    const stopped = await runShard(config, makeContext(history, { signal: controller.signal, log }));
+    const stopped = await runShard(config, makeContext(history, { signal: controller.signal, log }), { rebuild: true });
     expect(stopped.interrupted).toBe(true);
     expect(stopped.samplesWritten).toBeLessThan(6);
     await addFixturePairs(history, fixture.slice(6));
