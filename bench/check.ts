@@ -23,7 +23,7 @@ import sharp from 'sharp';
 import tar from 'tar-stream';
 import { ConfigSchema } from '../src/config/schema.js';
 import { runCheck } from '../src/stages/check/index.js';
-import { TarWriter, encodeTarMembers } from '../src/stages/shard/tar.js';
+import { TarWriter, encodeTarMembers } from '../src/webdataset/tar.js';
 import { makeContext } from '../src/util/context.js';
 
 const args = process.argv.slice(2);

@@ -9,7 +9,7 @@
  *   some banners over 3; 1.5 % of pages opted out.
  */
 import { openStore, type Db } from '../src/store/db.js';
-import { type Random, seededRandom } from '../src/util/random.js';
+import { Rng as SeededRng } from '../src/util/rng.js';
 import { altKey, normalizeAlt, wordCount } from '../src/util/text.js';
 
 export interface SyntheticSizes {
@@ -20,7 +20,7 @@ export interface SyntheticSizes {
   vocabulary: number;
 }
 
-type Rng = Random;
+type Rng = () => number;
 
 /** Samples 0..n-1 with P(i) ∝ 1 / (i + 1)^s, by binary search over the cumulative weights. */
 function makeZipf(n: number, s: number, rng: Rng): () => number {
@@ -59,7 +59,8 @@ function makeWords(n: number, rng: Rng): string[] {
 
 /** Builds the store in `dataDir` and returns how many rows of each kind it holds. */
 export function buildSyntheticStore(dataDir: string, sizes: SyntheticSizes, seed = 42): Record<string, number> {
-  const rng = seededRandom(seed);
+  const seeded = new SeededRng(seed);
+  const rng: Rng = () => seeded.next();
   const db = openStore(dataDir);
   db.pragma('synchronous = OFF');
   const words = makeWords(sizes.vocabulary, rng);

@@ -1,6 +1,6 @@
 /**
- * Does the trainer learn? Generates captioned synthetic shards (64×64 images of one to three
- * coloured shapes on a coloured background: 2,000 to train on, 200 held out, deterministic),
+ * Does the trainer learn? Generates captioned synthetic shards (64×64 scenes of coloured shapes
+ * and signs from src/synthetic/: 2,000 to train on, 200 held out, deterministic),
  * runs `align-data train` for a few minutes, then `align-data eval` on the held-out 200, and
  * prints Recall@1 in both directions beside chance (1/200 = 0.5%). Goal: at least 20× chance.
  *
@@ -12,7 +12,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { main } from '../src/cli/main.js';
-import { writeSyntheticShards } from '../src/stages/train/synthetic.js';
+import { writeSyntheticShards } from '../src/synthetic/shards.js';
 
 const { values: args } = parseArgs({
   options: {

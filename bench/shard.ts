@@ -23,8 +23,8 @@ import sharp from 'sharp';
 import { ShardConfigSchema } from '../src/config/shard.js';
 import { runShard } from '../src/stages/shard/index.js';
 import { makeContext } from '../src/util/context.js';
-import { addFixturePairs } from '../test/stages/shard/fixture-store.js';
-import { corpusDir } from '../test/helpers/paths.js';
+import { addFixturePairs } from '../src/store/fixture-pairs.js';
+import { corpusDir } from '../src/util/corpus.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: number): number => {

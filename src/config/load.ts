@@ -8,11 +8,14 @@ export type ConfigOverrides = { [section: string]: Record<string, unknown> | und
 
 /**
  * Reads the config file (if any), lays the flag overrides over it and validates the result.
- * Throws E_CONFIG naming the field, what was expected and what came.
+ * `defaults` lie under the file (a command's own defaults, e.g. the demo's small shards): the
+ * file wins over them, flags win over both. Throws E_CONFIG naming the field, what was expected
+ * and what came.
  */
-export function loadConfig(configPath?: string, overrides: ConfigOverrides = {}): Config {
+export function loadConfig(configPath?: string, overrides: ConfigOverrides = {}, defaults: ConfigOverrides = {}): Config {
   const fromFile = configPath ? readConfigFile(configPath) : {};
-  const merged = mergeDeep(fromFile, stripUndefined(overrides) as Record<string, unknown>);
+  const base = mergeDeep(stripUndefined(defaults) as Record<string, unknown>, fromFile);
+  const merged = mergeDeep(base, stripUndefined(overrides) as Record<string, unknown>);
   return validateConfig(merged, configPath);
 }
 

@@ -2,8 +2,7 @@
  * The decision statement: one INSERT ... SELECT that evaluates every filter over every pair of the
  * raw dataset (the temp tables of filter.ts), joining only what the filters read.
  */
-
-export type SqlValue = number | string | bigint | null;
+import type { SqlValue } from '../../filters/api.js';
 
 /** A filter condition in SQL: true keeps the pair. Column names are those of PAIR_COLUMNS. */
 export interface SqlStep {

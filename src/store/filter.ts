@@ -1,9 +1,8 @@
-import type { Statement } from 'better-sqlite3';
 import type { Db } from './db.js';
 import { columnsUsed, decisionSql, UPSERT_TAIL, type DecisionStep, type SqlStep } from './filter-decisions.js';
 import { updateWithdrawals } from './withdrawals.js';
 
-export { PAIR_COLUMNS, type DecisionStep, type JsStep, type SqlStep, type SqlValue } from './filter-decisions.js';
+export { PAIR_COLUMNS, type DecisionStep, type JsStep, type SqlStep } from './filter-decisions.js';
 
 /**
  * The filter stage's SQL. The counts are temp tables built with set-based SQL (never a whole table
@@ -77,9 +76,24 @@ export interface DecisionCounts {
   any: Record<string, number>;
 }
 
+/** The filter store's fixed statements, prepared once per connection, with parameters and rows typed. */
+function prepareFilterStatements(db: Db) {
+  return {
+    insertRun: db.prepare<[configHash: string, config: string, startedAt: number]>('INSERT INTO filter_runs (config_hash, config, started_at) VALUES (?, ?, ?)'),
+    finishRun: db.prepare<[finishedAt: number, counts: string, runId: number]>('UPDATE filter_runs SET finished_at = ?, counts = ? WHERE id = ?'),
+    blobsWithoutPhash: db.prepare<[afterId: number, limit: number], { id: number; sha256: string }>('SELECT rowid AS id, sha256 FROM blobs WHERE phash IS NULL AND rowid > ? ORDER BY rowid LIMIT ?'),
+    setPhash: db.prepare<[phash: string, sha256: string]>('UPDATE blobs SET phash = ? WHERE sha256 = ?'),
+    getEvalHash: db.prepare<[path: string], { bytes: number; mtimeMs: number; phash: string | null }>('SELECT bytes, mtime_ms AS mtimeMs, phash FROM eval_hashes WHERE path = ?'),
+    putEvalHash: db.prepare<[path: string, bytes: number, mtimeMs: number, phash: string | null]>('INSERT OR REPLACE INTO eval_hashes (path, bytes, mtime_ms, phash) VALUES (?, ?, ?, ?)'),
+    byReasons: db.prepare<[], { reasons: string | null; n: number }>('SELECT reasons, count(*) AS n FROM decisions GROUP BY reasons'),
+  };
+}
+
+type FilterStatements = ReturnType<typeof prepareFilterStatements>;
+
 export class FilterStore {
   readonly db: Db;
-  private readonly stmts: Record<string, Statement>;
+  private readonly stmts: FilterStatements;
   /** Whether any pair is withdrawn (updateWithdrawals): the statements join them only then. */
   private withdrawals = false;
 
@@ -89,15 +103,7 @@ export class FilterStore {
     db.pragma('temp_store = FILE');
     db.pragma('cache_size = -65536');
     db.pragma('temp.cache_size = -65536');
-    this.stmts = {
-      insertRun: db.prepare('INSERT INTO filter_runs (config_hash, config, started_at) VALUES (?, ?, ?)'),
-      finishRun: db.prepare('UPDATE filter_runs SET finished_at = ?, counts = ? WHERE id = ?'),
-      blobsWithoutPhash: db.prepare('SELECT rowid AS id, sha256 FROM blobs WHERE phash IS NULL AND rowid > ? ORDER BY rowid LIMIT ?'),
-      setPhash: db.prepare('UPDATE blobs SET phash = ? WHERE sha256 = ?'),
-      getEvalHash: db.prepare('SELECT bytes, mtime_ms AS mtimeMs, phash FROM eval_hashes WHERE path = ?'),
-      putEvalHash: db.prepare('INSERT OR REPLACE INTO eval_hashes (path, bytes, mtime_ms, phash) VALUES (?, ?, ?, ?)'),
-      byReasons: db.prepare('SELECT reasons, count(*) AS n FROM decisions GROUP BY reasons'),
-    };
+    this.stmts = prepareFilterStatements(db);
   }
 
   /** Creates the (empty) count tables, so that filter conditions can be compiled before any work. */
@@ -164,11 +170,11 @@ export class FilterStore {
   }
 
   startRun(configHash: string, configJson: string, now: number): number {
-    return Number(this.stmts.insertRun!.run(configHash, configJson, now).lastInsertRowid);
+    return Number(this.stmts.insertRun.run(configHash, configJson, now).lastInsertRowid);
   }
 
   finishRun(runId: number, counts: unknown, now: number): void {
-    this.stmts.finishRun!.run(now, JSON.stringify(counts), runId);
+    this.stmts.finishRun.run(now, JSON.stringify(counts), runId);
   }
 
   /** The columns (of PAIR_COLUMNS) that these steps read. */
@@ -219,7 +225,7 @@ export class FilterStore {
     const any: Record<string, number> = {};
     let pairs = 0;
     let kept = 0;
-    for (const { reasons, n } of this.stmts.byReasons!.all() as { reasons: string | null; n: number }[]) {
+    for (const { reasons, n } of this.stmts.byReasons.all()) {
       pairs += n;
       if (reasons === null) {
         kept += n;
@@ -234,22 +240,22 @@ export class FilterStore {
 
   /** The next blobs without a perceptual hash, after blob rowid `afterId`. */
   blobsWithoutPhash(afterId: number, limit: number): { id: number; sha256: string }[] {
-    return this.stmts.blobsWithoutPhash!.all(afterId, limit) as { id: number; sha256: string }[];
+    return this.stmts.blobsWithoutPhash.all(afterId, limit);
   }
 
   setPhashes(rows: readonly { sha256: string; phash: string }[]): void {
     this.db.transaction(() => {
-      for (const r of rows) this.stmts.setPhash!.run(r.phash, r.sha256);
+      for (const r of rows) this.stmts.setPhash.run(r.phash, r.sha256);
     })();
   }
 
   cachedEvalHash(path: string): { bytes: number; mtimeMs: number; phash: string | null } | undefined {
-    return this.stmts.getEvalHash!.get(path) as { bytes: number; mtimeMs: number; phash: string | null } | undefined;
+    return this.stmts.getEvalHash.get(path);
   }
 
   putEvalHashes(rows: readonly { path: string; bytes: number; mtimeMs: number; phash: string | null }[]): void {
     this.db.transaction(() => {
-      for (const r of rows) this.stmts.putEvalHash!.run(r.path, r.bytes, Math.round(r.mtimeMs), r.phash);
+      for (const r of rows) this.stmts.putEvalHash.run(r.path, r.bytes, Math.round(r.mtimeMs), r.phash);
     })();
   }
 }

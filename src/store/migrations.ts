@@ -3,7 +3,6 @@ import { FILTER_SCHEMA } from './schema/filter.js';
 import { HARDENING_SCHEMA } from './schema/hardening.js';
 import { REFRESH_SCHEMA } from './schema/refresh.js';
 import { SHARD_SCHEMA } from './schema/shard.js';
-import { TRAIN_SCHEMA } from './schema/train.js';
 
 /**
  * Migrations, applied in order by `PRAGMA user_version`. Version 1 is the first released
@@ -12,7 +11,7 @@ import { TRAIN_SCHEMA } from './schema/train.js';
  * 2 hardening (crawl no-pair reasons), 3 refresh/check, 4 ingest, 5 retrieval/scores, 6 partitions.
  */
 export const MIGRATIONS: readonly { version: number; sql: string }[] = [
-  { version: 1, sql: CRAWL_SCHEMA + FILTER_SCHEMA + SHARD_SCHEMA + TRAIN_SCHEMA },
+  { version: 1, sql: CRAWL_SCHEMA + FILTER_SCHEMA + SHARD_SCHEMA },
   { version: 2, sql: HARDENING_SCHEMA },
   { version: 3, sql: REFRESH_SCHEMA },
 ];

@@ -1,7 +1,8 @@
 /**
- * A small seeded random number generator (mulberry32), so weight initialisation, shuffling,
- * crops and flips repeat exactly for a given --seed on every backend (tf's own seeded ops
- * differ between backends).
+ * The one seeded random number generator (mulberry32): weight initialisation, shuffling, crops
+ * and flips repeat exactly for a given --seed on every backend (tf's own seeded ops differ
+ * between backends), and generated data (synthetic scenes, the demo site, benchmark stores) is
+ * the same on every run and machine.
  */
 export class Rng {
   private state: number;
@@ -9,6 +10,16 @@ export class Rng {
   constructor(seed: number) {
     // Mix the seed so that nearby seeds (0, 1, 2) give unrelated streams.
     this.state = hashSeed(seed);
+  }
+
+  /**
+   * The stream of `seed` as given, without mixing it first. The demo site's scenes were always
+   * generated so: keeping this keeps the site (and the demo's output) the same.
+   */
+  static unmixed(seed: number): Rng {
+    const rng = new Rng(0);
+    rng.state = seed | 0;
+    return rng;
   }
 
   /** Uniform in [0, 1). */
@@ -23,6 +34,11 @@ export class Rng {
   /** Integer in [0, n). */
   int(n: number): number {
     return Math.floor(this.next() * n);
+  }
+
+  /** One of `items`, uniformly. */
+  pick<T>(items: readonly T[]): T {
+    return items[this.int(items.length)] as T;
   }
 
   /** Standard normal (Box–Muller). */

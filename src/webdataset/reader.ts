@@ -17,12 +17,23 @@ export interface RawSample {
   shard: string;
 }
 
+export interface ReadOptions {
+  /**
+   * A member larger than this is not read into memory: it is skipped unread and its sample counted
+   * as corrupt (no real image or caption is that large; a damaged or hostile shard may say so).
+   * @default 64 MiB
+   */
+  maxMemberBytes?: number;
+}
+
+export const DEFAULT_MAX_MEMBER_BYTES = 64 * 1024 * 1024;
+
 /** What reading skipped; the caller keeps one per run and reports it. */
 export interface ReadCounts {
   samples: number;
   /** Samples missing an image or a caption. */
   incomplete: number;
-  /** Images that failed to decode (filled in by the decoder). */
+  /** Images that failed to decode (filled in by the decoder), and samples with a member over maxMemberBytes. */
   corrupt: number;
   /** Shards that could not be read to their end. */
   brokenShards: number;
@@ -35,26 +46,36 @@ export function emptyCounts(): ReadCounts {
 const IMAGE_EXTS = ['jpg', 'jpeg', 'png', 'webp'];
 const TEXT_EXTS = ['txt', 'text', 'caption'];
 
+interface PendingSample {
+  key: string;
+  members: Map<string, Buffer>;
+  /** A member was over maxMemberBytes and skipped. */
+  oversized: boolean;
+}
+
 /** The samples of one shard, in file order. */
-export async function* readShard(path: string, counts: ReadCounts): AsyncGenerator<RawSample> {
+export async function* readShard(path: string, counts: ReadCounts, options: ReadOptions = {}): AsyncGenerator<RawSample> {
+  const maxMemberBytes = options.maxMemberBytes ?? DEFAULT_MAX_MEMBER_BYTES;
   const extract = tar.extract();
   const input = createReadStream(path);
   input.on('error', (err) => extract.destroy(err));
   input.pipe(extract);
-  let current: { key: string; members: Map<string, Buffer> } | undefined;
+  let current: PendingSample | undefined;
   try {
     for await (const entry of extract) {
-      const name = entry.header.name;
-      const data = await readEntry(entry);
-      if (entry.header.type !== 'file') continue;
+      const { name, size, type } = entry.header;
+      const oversized = (size ?? 0) > maxMemberBytes;
+      const data = oversized || type !== 'file' ? await drainEntry(entry) : await readEntry(entry, maxMemberBytes);
+      if (type !== 'file') continue;
       const [key, ext] = splitKey(name);
       if (current && current.key !== key) {
         const sample = toSample(current, path, counts);
         if (sample) yield sample;
         current = undefined;
       }
-      current ??= { key, members: new Map() };
-      current.members.set(ext.toLowerCase(), data);
+      current ??= { key, members: new Map(), oversized: false };
+      if (data) current.members.set(ext.toLowerCase(), data);
+      else current.oversized = true;
     }
     if (current) {
       const sample = toSample(current, path, counts);
@@ -71,10 +92,25 @@ export async function* readShard(path: string, counts: ReadCounts): AsyncGenerat
   }
 }
 
-async function readEntry(entry: AsyncIterable<unknown>): Promise<Buffer> {
+/** The member's bytes, or undefined (drained unbuffered) once they pass `max`. */
+async function readEntry(entry: AsyncIterable<unknown>, max: number): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
-  for await (const chunk of entry) chunks.push(chunk as Buffer);
+  let bytes = 0;
+  for await (const chunk of entry) {
+    bytes += (chunk as Buffer).length;
+    if (bytes > max) chunks.length = 0;
+    else chunks.push(chunk as Buffer);
+  }
+  if (bytes > max) return undefined;
   return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+}
+
+/** Reads past a member without keeping its bytes (the tar stream must be consumed to go on). */
+async function drainEntry(entry: AsyncIterable<unknown>): Promise<undefined> {
+  for await (const _chunk of entry) {
+    // discarded
+  }
+  return undefined;
 }
 
 /** `dir/000001_0042.jpg` → [`dir/000001_0042`, `jpg`]; WebDataset keys end at the basename's first dot. */
@@ -85,7 +121,11 @@ export function splitKey(name: string): [string, string] {
   return [name.slice(0, dot), name.slice(dot + 1)];
 }
 
-function toSample(current: { key: string; members: Map<string, Buffer> }, shard: string, counts: ReadCounts): RawSample | undefined {
+function toSample(current: PendingSample, shard: string, counts: ReadCounts): RawSample | undefined {
+  if (current.oversized) {
+    counts.corrupt++;
+    return undefined;
+  }
   const image = IMAGE_EXTS.map((e) => current.members.get(e)).find((b) => b !== undefined);
   const text = TEXT_EXTS.map((e) => current.members.get(e)).find((b) => b !== undefined);
   if (!image || !text) {
@@ -96,7 +136,7 @@ function toSample(current: { key: string; members: Map<string, Buffer> }, shard:
   return { key: current.key, image, caption: text.toString('utf8').trim(), shard };
 }
 
-export interface StreamOptions {
+export interface StreamOptions extends ReadOptions {
   /** Read the shards again and again, reshuffled each pass (training). @default false */
   repeat?: boolean;
   /** Shuffles shard order each pass and samples through a buffer of this size (0: in order). @default 0 */
@@ -122,7 +162,7 @@ async function* readPasses(paths: readonly string[], counts: ReadCounts, options
     const before = counts.samples;
     for (const path of order) {
       if (options.signal?.aborted) return;
-      yield* readShard(path, counts);
+      yield* readShard(path, counts, options);
     }
     // Stop repeating when a whole pass found nothing: the data is unusable, not just slow.
     if (!options.repeat || counts.samples === before) return;

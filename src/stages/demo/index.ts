@@ -4,7 +4,7 @@
  * In: a seed and a photo count (nothing from disk or the network).
  * Out: a deterministic website served by node:http on 127.0.0.1, port 0, for `align-data demo`
  * (and tests) to crawl: captioned scene photos among the usual web noise (see site.ts).
- * May import: util, errors (and sharp); never another stage.
+ * May import: synthetic, util, errors (and sharp); never another stage.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -1,5 +1,6 @@
-import { renderLabel, renderPixelGif, renderScene, renderTruncatedJpeg } from './images.js';
-import { type Scene, makeScenes } from './scenes.js';
+import { renderScene } from '../../synthetic/render.js';
+import { type Scene, makeScenes } from '../../synthetic/scenes.js';
+import { renderLabel, renderPixelGif, renderTruncatedJpeg } from './images.js';
 
 /**
  * The demo site's pages and images as a route table. Pages are HTML strings; images are
@@ -60,7 +61,7 @@ function addImageRoutes(routes: Map<string, DemoRoute>, scenes: Scene[], P: numb
   const png = (render: () => Promise<Buffer>): DemoRoute => ({ type: 'image/png', render });
   for (const s of scenes.slice(0, P + 6)) {
     routes.set(`/photos/${s.id}.jpg`, jpeg(() => renderScene(s)));
-    if (hasSmall(s)) routes.set(`/photos/${s.id}-small.jpg`, jpeg(() => renderScene(s, Math.round(s.width * 0.6))));
+    if (hasSmall(s)) routes.set(`/photos/${s.id}-small.jpg`, jpeg(() => renderScene(s, { width: Math.round(s.width * 0.6) })));
   }
   routes.set('/photos/broken.jpg', jpeg(() => renderTruncatedJpeg(scenes[P + 6]!)));
   routes.set('/static/logo.png', png(() => renderLabel({ width: 200, height: 50, background: '#222', ink: '#f6c026', text: 'SHAPES', format: 'png' })));

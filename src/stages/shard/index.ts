@@ -6,7 +6,7 @@
  * Out: `shards/<prefix>-NNNNNN.tar` (samples `<key>.jpg|.json|.txt`), `sizes.json`,
  * `manifest.json`, `val-manifest.json`, and the rows of `shards`, `shard_samples` (which pair
  * went into which shard under which key), `shard_failures` and `shard_runs`.
- * May import: store, util, errors, config; never another stage.
+ * May import: store, util, webdataset, errors, config; never another stage.
  *
  * Runs are incremental: only kept pairs in no shard yet are written, into new shards; existing
  * shards are never rewritten unless `rebuild` is set, or `withdraw` (refresh) removes the samples
@@ -23,8 +23,8 @@ import type { StageContext } from '../../util/context.js';
 import { stableHash } from '../../util/hash.js';
 import { imagePath } from '../../util/image-path.js';
 import { asStorageError } from '../../util/storage-error.js';
+import { MANIFEST_FILE, SIZES_FILE, type SplitIndex, VAL_MANIFEST_FILE, writeManifests } from '../../webdataset/manifest.js';
 import { type EncodeOptions, encodeImage } from './encode.js';
-import { MANIFEST_FILE, SIZES_FILE, type SplitIndex, VAL_MANIFEST_FILE, writeManifests } from './manifest.js';
 import { type WithdrawResult, withdrawFromShards } from './withdraw.js';
 import { type WriteSamplesResult, writeSamples } from './write-samples.js';
 

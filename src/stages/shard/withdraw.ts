@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import tar from 'tar-stream';
 import type { ShardStore } from '../../store/shard.js';
 import type { Logger } from '../../util/log.js';
-import { TarWriter, encodeTarMembers, type TarMember } from './tar.js';
+import { TarWriter, encodeTarMembers, type TarMember } from '../../webdataset/tar.js';
 
 /**
  * Withdrawn consent reaches the published shards: every shard holding a sample whose pair was

@@ -1,10 +1,14 @@
 import type { ShardConfig } from '../../config/shard.js';
-import type { FailureRecord, ShardCandidate, ShardStore } from '../../store/shard.js';
+import type { FailureRecord, SampleRecord, ShardCandidate, ShardStore } from '../../store/shard.js';
 import type { Logger } from '../../util/log.js';
+import type { Split } from '../../webdataset/keys.js';
+import { SplitWriter, type WdsSample } from '../../webdataset/split-writer.js';
 import type { EncodeResult } from './encode.js';
-import { type Split, splitOf } from './keys.js';
+import { splitOf } from './keys.js';
 import { mapOrdered } from './map-ordered.js';
-import { type SampleContent, SplitWriter } from './split-writer.js';
+
+/** What the store records of a sample, less the key the writer gives it. */
+type SampleInfo = Omit<SampleRecord, 'key'>;
 
 export interface WriteSamplesOptions {
   dir: string;
@@ -53,7 +57,7 @@ export async function writeSamples(store: ShardStore, o: WriteSamplesOptions): P
     for await (const { c, r } of jobs) {
       processed += 1;
       if (r.ok) {
-        writers[splitOf(c.sha256, o.config.valFraction)].add(toSample(c, r));
+        writers[splitOf(c.sha256, o.config.valFraction)].add(toSample(c, r), { pairId: c.pairId, width: r.width, height: r.height });
       } else {
         failures.push({ pairId: c.pairId, sha256: c.sha256, reason: r.reason, detail: r.detail });
         failed[r.reason] = (failed[r.reason] ?? 0) + 1;
@@ -73,18 +77,20 @@ export async function writeSamples(store: ShardStore, o: WriteSamplesOptions): P
   return { train: writers.train.written, val: writers.val.written, failed, processed };
 }
 
-function makeWriter(split: Split, o: WriteSamplesOptions, store: ShardStore, flushFailures: () => void): SplitWriter {
+function makeWriter(split: Split, o: WriteSamplesOptions, store: ShardStore, flushFailures: () => void): SplitWriter<SampleInfo> {
   const { config } = o;
-  return new SplitWriter({
+  return new SplitWriter<SampleInfo>({
     dir: o.dir,
     split,
     prefix: split === 'train' ? config.trainPrefix : config.valPrefix,
     firstNumber: store.lastShardNumber(split) + 1,
     samplesPerShard: config.samplesPerShard,
     maxShardBytes: config.maxShardBytes,
-    optionsHash: o.optionsHash,
     onShard(shard, samples) {
-      store.recordShard(shard, samples);
+      store.recordShard(
+        { ...shard, optionsHash: o.optionsHash, createdAt: Date.now() },
+        samples.map((s) => ({ ...s.info, key: s.key })),
+      );
       flushFailures();
       o.log.debug(`shard: wrote ${shard.name} (${shard.samples} samples, ${shard.bytes} bytes)`);
     },
@@ -102,24 +108,19 @@ function* readCandidates(store: ShardStore): Generator<ShardCandidate> {
   }
 }
 
-function toSample(c: ShardCandidate, r: Extract<EncodeResult, { ok: true }>): SampleContent {
-  return {
-    pairId: c.pairId,
-    jpeg: r.data,
+/** The sample's members: the re-encoded image, its .json (key first) and the alt text. */
+function toSample(c: ShardCandidate, r: Extract<EncodeResult, { ok: true }>): WdsSample {
+  const meta = {
+    url: c.url,
+    page_url: c.pageUrl,
+    alt: c.alt,
+    alt_raw: c.altRaw,
+    sha256: c.sha256,
+    original_width: c.width,
+    original_height: c.height,
+    original_format: c.format,
     width: r.width,
     height: r.height,
-    alt: c.alt,
-    meta: {
-      url: c.url,
-      page_url: c.pageUrl,
-      alt: c.alt,
-      alt_raw: c.altRaw,
-      sha256: c.sha256,
-      original_width: c.width,
-      original_height: c.height,
-      original_format: c.format,
-      width: r.width,
-      height: r.height,
-    },
   };
+  return { members: (key) => ({ jpg: r.data, json: JSON.stringify({ key, ...meta }), txt: c.alt }) };
 }

@@ -1,8 +1,9 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { runShard, shardsDir } from '../../../src/stages/shard/index.js';
 import { splitOf } from '../../../src/stages/shard/keys.js';
 import { makeContext } from '../../../src/util/context.js';
+import { Logger } from '../../../src/util/log.js';
 import { sha256Hex } from '../../../src/util/hash.js';
 import { makeTempDir } from '../../helpers/paths.js';
 import { addFixturePairs, setKept } from './fixture-store.js';
@@ -117,5 +118,40 @@ describe('shard: incremental runs and the val split', () => {
     expect([stopped.samplesWritten, stopped.interrupted]).toEqual([0, true]);
     const resumed = await runShard(config, makeContext(dir));
     expect(resumed.samplesWritten).toBe(4);
+  });
+});
+
+describe('shard --rebuild: the same bytes whatever the history', () => {
+  const tmp = makeTempDir();
+  afterAll(() => tmp.cleanup());
+  const fixture = awkwardImagesFixture();
+  const config = shardConfig({ samplesPerShard: 2, valFraction: 0.3, concurrency: 1 });
+  /** Every file in shards/ (shards, sizes.json, manifests) by name, as sha256. */
+  const files = (dir: string): Record<string, string> =>
+    Object.fromEntries(readdirSync(shardsDir(dir)).sort().map((name) => [name, sha256Hex(readFileSync(join(shardsDir(dir), name)))]));
+
+  test('a run with other options, a --rebuild stopped by Ctrl-C, an incremental run, then --rebuild: byte for byte a single --rebuild of the same store', async () => {
+    const history = join(tmp.dir, 'history');
+    const fresh = join(tmp.dir, 'fresh');
+    await addFixturePairs(history, fixture.slice(0, 6));
+    await runShard(shardConfig({ ...config, imageSize: 128, trainPrefix: 'old' }), makeContext(history));
+    // A --rebuild stopped part way, as by Ctrl-C: the signal fires as the first shard is recorded.
+    const controller = new AbortController();
+    const sink = { write: (line: string) => (line.includes('shard: wrote') ? controller.abort() : undefined) };
+    const log = new Logger({ sink, level: 'debug' });
+    const stopped = await runShard(config, makeContext(history, { signal: controller.signal, log }), { rebuild: true });
+    expect(stopped.interrupted).toBe(true);
+    expect(stopped.samplesWritten).toBeLessThan(6);
+    await addFixturePairs(history, fixture.slice(6));
+    await runShard(config, makeContext(history));
+    const rebuilt = await runShard(config, makeContext(history), { rebuild: true });
+
+    // The same pairs, in the same order (so the same pair ids), sharded once with --rebuild.
+    await addFixturePairs(fresh, fixture.slice(0, 6));
+    await addFixturePairs(fresh, fixture.slice(6));
+    const once = await runShard(config, makeContext(fresh), { rebuild: true });
+
+    expect(rebuilt.totalSamples).toBe(once.totalSamples);
+    expect(files(history)).toEqual(files(fresh));
   });
 });

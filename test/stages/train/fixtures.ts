@@ -1,6 +1,6 @@
 /** Shared fixtures of the train tests: tiny synthetic shards and a model small enough to step in milliseconds. */
 import { TrainConfigSchema, type TrainConfig } from '../../../src/config/train.js';
-import { writeSyntheticShards } from '../../../src/stages/train/synthetic.js';
+import { writeSyntheticShards } from '../../../src/synthetic/shards.js';
 
 /** Writes 48 training and 16 held-out 32-px shape images (two training shards, one val shard). */
 export async function writeTinyShards(dir: string): Promise<{ train: string; val: string }> {

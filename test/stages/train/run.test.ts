@@ -43,10 +43,12 @@ describe('training runs', () => {
       expect(Object.keys(l).sort()).toEqual(['dataMs', 'gradNorm', 'loss', 'lr', 'samplesPerSecond', 'step', 'temperature']);
       expect(Number.isFinite(l.loss)).toBe(true);
     }
-    const vals = lines.filter((l) => 'val' in l) as { step: number; val: { samples: number; retrieval: { imageToText: { 'R@1': number } } } }[];
+    const vals = lines.filter((l) => 'val' in l) as { step: number; val: { samples: number; retrieval: Record<string, unknown> } }[];
     expect(vals.map((v) => v.step)).toEqual([4, 5]);
     expect(vals[0]!.val.samples).toBe(16);
-    expect(vals[0]!.val.retrieval.imageToText['R@1']).toBeGreaterThanOrEqual(0);
+    // What the metrics line holds; whether training learns is learn.test.ts's question.
+    expect(Object.keys(vals[0]!.val.retrieval)).toEqual(['samples', 'imageToText', 'textToImage']);
+    expect(vals[1]!.val.retrieval).toEqual(summary.val?.retrieval);
     expect(summary.val?.samples).toBe(16);
 
     // Checkpoints at 2, 4 and the end (5); two kept.

@@ -1,5 +1,5 @@
 import { readFileSync, truncateSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import { BatchStream } from '../../../src/stages/train/batches.js';
 import { decodeImage } from '../../../src/stages/train/decode.js';
@@ -7,7 +7,8 @@ import { Rng } from '../../../src/util/rng.js';
 import { expandBraces, listShards } from '../../../src/webdataset/shard-list.js';
 import { emptyCounts, readShard, shuffleThrough, splitKey, streamSamples, type RawSample } from '../../../src/webdataset/reader.js';
 import { WordPieceTokenizer } from '../../../src/stages/train/tokenizer.js';
-import { writeShards, type WdsSample } from '../../../src/stages/train/webdataset-writer.js';
+import type { SampleMembers, WdsSample } from '../../../src/webdataset/split-writer.js';
+import { type WrittenSplit, writeShards } from '../../../src/webdataset/write-shards.js';
 import { AlignError } from '../../../src/errors.js';
 import { corpusDir, corpusManifest, makeTempDir } from '../../helpers/paths.js';
 
@@ -17,6 +18,11 @@ async function solidJpeg(r: number, g: number, b: number, width = 40, height = 3
 
 async function sample(i: number, caption = `sample ${i}`): Promise<WdsSample> {
   return { key: `s${String(i).padStart(4, '0')}`, members: { jpg: await solidJpeg(10 * i, 100, 200), txt: caption, json: JSON.stringify({ i }) } };
+}
+
+/** The path of the first train shard written. */
+function firstShard(written: { train: WrittenSplit | null }): string {
+  return join(dirname(written.train!.pattern), written.train!.shards[0]!.name);
 }
 
 async function collect(gen: AsyncIterable<RawSample>): Promise<RawSample[]> {
@@ -38,8 +44,7 @@ describe('shard lists', () => {
   test('a pattern, a folder and sizes.json', async () => {
     const dir = join(tmp.dir, 'list');
     const samples = await Promise.all([0, 1, 2, 3, 4].map((i) => sample(i)));
-    const train = await writeShards(dir, 'train', samples, 2);
-    await writeShards(dir, 'val', samples.slice(0, 1), 2);
+    const train = writeShards(dir, { train: samples, val: samples.slice(0, 1) }, { samplesPerShard: 2 }).train!;
     const listed = listShards(train.pattern);
     expect(listed.map((s) => s.samples)).toEqual([2, 2, 1]);
     expect(train.pattern).toMatch(/train-\{000000\.\.000002\}\.tar$/);
@@ -69,10 +74,10 @@ describe('reading samples', () => {
     const good = await Promise.all([0, 1, 2, 3].map((i) => sample(i)));
     const corrupt: WdsSample = { key: 'corrupt', members: { jpg: Buffer.from('this is not a jpeg at all'), txt: 'a broken image' } };
     const noCaption: WdsSample = { key: 'nocaption', members: { jpg: await solidJpeg(1, 2, 3) } };
-    const written = await writeShards(join(tmp.dir, 'bad'), 'train', [good[0]!, corrupt, good[1]!, noCaption, good[2]!, good[3]!], 10);
+    const written = writeShards(join(tmp.dir, 'bad'), { train: [good[0]!, corrupt, good[1]!, noCaption, good[2]!, good[3]!] }, { samplesPerShard: 10 });
     const counts = emptyCounts();
     const tokenizer = new WordPieceTokenizer(['[PAD]', '[UNK]', '[CLS]', '[SEP]', 'sample']);
-    const stream = new BatchStream(streamSamples([written.files[0]!.path], counts), { batchSize: 2, resolution: 16, tokenizer, maxTokens: 8, counts, keepPartial: true });
+    const stream = new BatchStream(streamSamples([firstShard(written)], counts), { batchSize: 2, resolution: 16, tokenizer, maxTokens: 8, counts, keepPartial: true });
     const sizes: number[] = [];
     for (let b = await stream.next(); b; b = await stream.next()) {
       sizes.push(b.size);
@@ -86,15 +91,14 @@ describe('reading samples', () => {
 
   test('a truncated shard keeps the samples before the damage and is counted', async () => {
     const samples = await Promise.all([0, 1, 2, 3, 4, 5].map((i) => sample(i)));
-    const written = await writeShards(join(tmp.dir, 'cut'), 'train', samples, 10);
-    const path = written.files[0]!.path;
+    const path = firstShard(writeShards(join(tmp.dir, 'cut'), { train: samples }, { samplesPerShard: 10 }));
     // Cut the tar in the middle of a member, as a disk-full or a killed copy would.
     truncateSync(path, Math.floor(readFileSync(path).length * 0.6) - 100);
     const counts = emptyCounts();
     const read = await collect(readShard(path, counts));
     expect(read.length).toBeGreaterThan(0);
     expect(read.length).toBeLessThan(6);
-    expect(read.map((s) => s.caption)).toEqual(samples.slice(0, read.length).map((s) => s.members.txt));
+    expect(read.map((s) => s.caption)).toEqual(samples.slice(0, read.length).map((s) => (s.members as SampleMembers).txt));
     expect(counts.brokenShards).toBe(1);
   });
 
@@ -134,10 +138,10 @@ describe('reading samples', () => {
     // shard it is as unreadable as a corrupt image (the shard stage re-encodes to JPEG anyway).
     const readable = (f: (typeof images)[number]): boolean => f.expected!.decodable && !f.path.endsWith('.v');
     const samples = images.map((f, i) => ({ key: `c${String(i).padStart(3, '0')}`, members: { jpg: readFileSync(join(corpusDir(), f.path)), txt: f.path } }));
-    const written = await writeShards(join(tmp.dir, 'corpus'), 'train', samples, 100);
+    const written = writeShards(join(tmp.dir, 'corpus'), { train: samples }, { samplesPerShard: 100 });
     const counts = emptyCounts();
     const tokenizer = new WordPieceTokenizer(['[PAD]', '[UNK]', '[CLS]', '[SEP]']);
-    const stream = new BatchStream(streamSamples([written.files[0]!.path], counts), {
+    const stream = new BatchStream(streamSamples([firstShard(written)], counts), {
       batchSize: 16,
       resolution: 24,
       tokenizer,

@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, rmSync, writeSync } from 'node:fs';
-import { naming } from '../../util/storage-error.js';
+import { naming } from '../util/storage-error.js';
 
 /**
  * A minimal deterministic POSIX ustar writer. Every header field that could vary between runs
@@ -56,6 +56,14 @@ export function encodeTarMembers(members: readonly TarMember[]): Buffer {
   return Buffer.concat(parts);
 }
 
+/**
+ * The size of a tar of `written` bytes of members once finished: two zero blocks end the archive,
+ * then zeros up to a whole record. That adds 1,024 to 10,752 bytes (not at most one record).
+ */
+export function finishedTarBytes(written: number): number {
+  return Math.ceil((written + 2 * BLOCK) / RECORD) * RECORD;
+}
+
 /** Writes a tar file synchronously (members are small, and sharp works off the main thread). */
 export class TarWriter {
   private fd: number | undefined;
@@ -85,9 +93,7 @@ export class TarWriter {
 
   /** Writes the end-of-archive blocks, flushes to disk and closes. */
   finish(): { bytes: number; sha256: string } {
-    const end = 2 * BLOCK;
-    const total = Math.ceil((this.written + end) / RECORD) * RECORD;
-    this.write(Buffer.alloc(total - this.written));
+    this.write(Buffer.alloc(finishedTarBytes(this.written) - this.written));
     naming(this.path, () => fsyncSync(this.fd!));
     closeSync(this.fd!);
     this.fd = undefined;

@@ -1,5 +1,5 @@
 /**
- * A 5×7 bitmap font for A-Z, drawn as SVG rectangles: text in the demo images renders the same
+ * A 5×7 bitmap font for A-Z, drawn as SVG rectangles: text in synthetic images renders the same
  * everywhere, with no dependence on the fonts a machine has installed.
  */
 const GLYPHS: Record<string, readonly string[]> = {

@@ -1,9 +1,9 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { TarWriter, encodeTarMembers, tarHeader } from '../../../src/stages/shard/tar.js';
-import { sha256Hex } from '../../../src/util/hash.js';
-import { makeTempDir } from '../../helpers/paths.js';
-import { readTar } from './read-shard.js';
+import { TarWriter, encodeTarMembers, tarHeader } from '../../src/webdataset/tar.js';
+import { sha256Hex } from '../../src/util/hash.js';
+import { makeTempDir } from '../helpers/paths.js';
+import { readTar } from '../stages/shard/read-shard.js';
 
 describe('deterministic ustar writer', () => {
   const tmp = makeTempDir();
