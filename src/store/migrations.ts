@@ -2,6 +2,7 @@ import { CRAWL_SCHEMA } from './schema/crawl.js';
 import { FILTER_SCHEMA } from './schema/filter.js';
 import { SHARD_SCHEMA } from './schema/shard.js';
 import { TRAIN_SCHEMA } from './schema/train.js';
+import { SCORES_SCHEMA } from './schema/scores.js';
 
 /**
  * Migrations, applied in order by `PRAGMA user_version`. Version 1 is the first released
@@ -11,4 +12,5 @@ import { TRAIN_SCHEMA } from './schema/train.js';
  */
 export const MIGRATIONS: readonly { version: number; sql: string }[] = [
   { version: 1, sql: CRAWL_SCHEMA + FILTER_SCHEMA + SHARD_SCHEMA + TRAIN_SCHEMA },
+  { version: 5, sql: SCORES_SCHEMA },
 ];

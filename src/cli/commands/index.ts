@@ -6,6 +6,10 @@ import { shardCommand } from './shard.js';
 import { demoCommand } from './demo.js';
 import { trainCommand } from './train.js';
 import { evalCommand } from './eval.js';
+import { indexCommand } from './build-index.js';
+import { searchCommand } from './search.js';
+import { classifyCommand } from './classify.js';
+import { scoreCommand } from './score.js';
 
 /** Every subcommand, in the order --help lists them. Only commands that work are listed. */
-export const COMMANDS: readonly CommandDef[] = [crawlCommand, filterCommand, shardCommand, trainCommand, evalCommand, statsCommand, demoCommand];
+export const COMMANDS: readonly CommandDef[] = [crawlCommand, filterCommand, shardCommand, trainCommand, evalCommand, indexCommand, searchCommand, classifyCommand, scoreCommand, statsCommand, demoCommand];
