@@ -15,9 +15,11 @@ export interface ScoreRow {
 }
 
 export interface ScoreBucket {
-  /** Lower edge of the bucket (width 0.1); the first bucket also holds everything below it. */
+  /** Lower edge of the bucket (width 0.1). */
   from: number;
   pairs: number;
+  /** Of those, pairs the last filter run kept. */
+  kept: number;
 }
 
 /**
@@ -41,8 +43,11 @@ export class ScoreStore {
       upsert: db.prepare(`INSERT INTO pair_scores (pair_id, score_run_id, score, error) VALUES (?, ?, ?, ?)
         ON CONFLICT (pair_id) DO UPDATE SET score_run_id = excluded.score_run_id, score = excluded.score, error = excluded.error`),
       counts: db.prepare('SELECT count(*) AS scored, count(score) AS withScore FROM pair_scores'),
-      histogram: db.prepare(`SELECT max(-10, min(9, CAST(floor(score * 10) AS INTEGER))) AS b, count(*) AS n
-        FROM pair_scores WHERE score IS NOT NULL GROUP BY b ORDER BY b`),
+      // floor() without the math functions: CAST truncates toward zero, so shift into positives first.
+      histogram: db.prepare(`SELECT max(0, min(19, CAST((s.score + 1) * 10 AS INTEGER))) - 10 AS b, count(*) AS n,
+        coalesce(sum(d.kept = 1), 0) AS kept
+        FROM pair_scores s LEFT JOIN decisions d ON d.pair_id = s.pair_id WHERE s.score IS NOT NULL GROUP BY b ORDER BY b`),
+      lastFilterConfig: db.prepare('SELECT config FROM filter_runs WHERE finished_at IS NOT NULL ORDER BY id DESC LIMIT 1'),
       latestRun: db.prepare('SELECT r.run_dir AS runDir, r.step FROM score_runs r WHERE r.id = (SELECT score_run_id FROM pair_scores GROUP BY score_run_id ORDER BY count(*) DESC LIMIT 1)'),
     };
   }
@@ -74,8 +79,8 @@ export class ScoreStore {
 
   /** Pairs per score bucket of width 0.1 from -1 to 1. */
   histogram(): ScoreBucket[] {
-    const rows = this.stmts.histogram!.all() as { b: number; n: number }[];
-    return rows.map((r) => ({ from: r.b / 10, pairs: r.n }));
+    const rows = this.stmts.histogram!.all() as { b: number; n: number; kept: number }[];
+    return rows.map((r) => ({ from: r.b / 10, pairs: r.n, kept: r.kept }));
   }
 
   /** The score a `keepFraction` keeps down to: the score of the pair at that rank (null without scores). */
@@ -84,6 +89,17 @@ export class ScoreStore {
     if (withScore === 0) return null;
     const offset = Math.max(0, Math.ceil(withScore * keepFraction) - 1);
     return this.db.prepare('SELECT score FROM pair_scores WHERE score IS NOT NULL ORDER BY score DESC LIMIT 1 OFFSET ?').pluck().get(offset) as number;
+  }
+
+  /** The model-score options of the last finished filter run (undefined when none or unreadable). */
+  lastFilterOptions(): { enabled?: boolean; minScore?: number | null; keepFraction?: number } | undefined {
+    const config = this.stmts.lastFilterConfig!.pluck().get() as string | undefined;
+    if (!config) return undefined;
+    try {
+      return (JSON.parse(config) as { modelScore?: { enabled?: boolean; minScore?: number | null; keepFraction?: number } }).modelScore;
+    } catch {
+      return undefined;
+    }
   }
 
   mean(): number | null {

@@ -8,6 +8,7 @@ import { AlignError } from '../../errors.js';
 import { openStore, storePath } from '../../store/db.js';
 import { StatsStore, type BucketRow, type HostRow, type StoreTotals } from '../../store/filter-stats.js';
 import type { StageContext } from '../../util/context.js';
+import { collectScoreStats, formatScoreStats, type ModelScoreStats } from './score-stats.js';
 import { formatCount as n, formatPercent as pct, renderFields, renderTable as table } from './format.js';
 
 export interface StatsOptions {
@@ -27,6 +28,8 @@ export interface DatasetStats {
   rejections: Record<string, { first: number; any: number }>;
   histograms: { wordCount: BucketRow[]; shorterSide: BucketRow[]; aspectRatio: BucketRow[] };
   topHosts: HostRow[];
+  /** Scores of `align-data score` (null when nothing was scored). */
+  modelScores: ModelScoreStats | null;
 }
 
 export function collectStats(ctx: StageContext, options: StatsOptions = {}): DatasetStats {
@@ -67,6 +70,7 @@ export function collectStats(ctx: StageContext, options: StatsOptions = {}): Dat
         aspectRatio: store.histogram('aspectRatio'),
       },
       topHosts: store.topHosts(options.topHosts ?? 10),
+      modelScores: collectScoreStats(db),
     };
   } finally {
     db.close();
@@ -98,6 +102,7 @@ export function formatStats(s: DatasetStats): string {
   hist('word count (pairs with an ok image)', s.histograms.wordCount);
   hist('shorter side, px', s.histograms.shorterSide);
   hist('aspect ratio (long / short side)', s.histograms.aspectRatio);
+  if (s.modelScores) out.push(...formatScoreStats(s.modelScores));
   out.push('', 'top hosts (by pairs)');
   out.push(...table(['host', 'pages', 'pairs', 'kept'], s.topHosts.map((h) => [h.host, n(h.pages), n(h.pairs), n(h.kept)])));
   return out.join('\n') + '\n';
