@@ -145,6 +145,22 @@ export class VectorIndex {
     })();
   }
 
+  /**
+   * Bulk-loads image vectors only (rows `firstId`…), without samples or caption vectors: for
+   * benchmarks of search at sizes no shard set here reaches.
+   */
+  addImageVectors(firstId: number, vectors: Float32Array): void {
+    const dim = this.identity.dim;
+    const s = this.stmts;
+    this.db.transaction(() => {
+      for (let i = 0; i * dim < vectors.length; i++) {
+        const v = vectors.subarray(i * dim, (i + 1) * dim);
+        s.insertImage!.run(BigInt(firstId + i), v);
+        s.insertImageBits!.run(BigInt(firstId + i), v);
+      }
+    })();
+  }
+
   recordFailed(rows: readonly { shard: string; key: string; reason: string }[]): void {
     this.db.transaction(() => {
       for (const r of rows) this.stmts.insertFailed!.run(r.shard, r.key, r.reason);
