@@ -54,6 +54,9 @@ function schema(dim: number): string {
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS samples (id INTEGER PRIMARY KEY, key TEXT NOT NULL, shard TEXT NOT NULL,
   caption TEXT NOT NULL, url TEXT, page_url TEXT, UNIQUE (shard, key));
+-- Plain copies of the float vectors: the fast mode rescores its candidates from here, because a
+-- point lookup in a vec0 table costs milliseconds (it reads a whole chunk) and here microseconds.
+CREATE TABLE IF NOT EXISTS vectors (id INTEGER PRIMARY KEY, image BLOB NOT NULL, text BLOB);
 CREATE TABLE IF NOT EXISTS failed (shard TEXT NOT NULL, key TEXT NOT NULL, reason TEXT NOT NULL, PRIMARY KEY (shard, key));
 CREATE TABLE IF NOT EXISTS shards_done (shard TEXT PRIMARY KEY, bytes INTEGER NOT NULL, mtime_ms INTEGER NOT NULL, samples INTEGER NOT NULL);
 CREATE VIRTUAL TABLE IF NOT EXISTS image_vec USING vec0(embedding float[${dim}] distance_metric=cosine);
@@ -88,8 +91,9 @@ export class VectorIndex {
       knnText: q('SELECT rowid AS id, distance FROM text_vec WHERE embedding MATCH ? AND k = ?'),
       bitsImage: q('SELECT rowid AS id FROM image_bits WHERE embedding MATCH vec_quantize_binary(?) AND k = ?'),
       bitsText: q('SELECT rowid AS id FROM text_bits WHERE embedding MATCH vec_quantize_binary(?) AND k = ?'),
-      vectorImage: q('SELECT embedding FROM image_vec WHERE rowid = ?'),
-      vectorText: q('SELECT embedding FROM text_vec WHERE rowid = ?'),
+      insertVectors: q('INSERT INTO vectors (id, image, text) VALUES (?, ?, ?)'),
+      vectorImage: q('SELECT image FROM vectors WHERE id = ?'),
+      vectorText: q('SELECT text FROM vectors WHERE id = ?'),
       sample: q('SELECT id, key, shard, caption, url, page_url AS pageUrl FROM samples WHERE id = ?'),
       sampleByKey: q('SELECT id, key, shard, caption, url, page_url AS pageUrl FROM samples WHERE key = ? ORDER BY id LIMIT 1'),
       keysOfShard: q('SELECT key FROM samples WHERE shard = ? UNION ALL SELECT key FROM failed WHERE shard = ?'),
@@ -141,6 +145,7 @@ export class VectorIndex {
         s.insertText!.run(id, x.text);
         s.insertImageBits!.run(id, x.image);
         s.insertTextBits!.run(id, x.text);
+        s.insertVectors!.run(id, f32(x.image), f32(x.text));
       }
     })();
   }
@@ -157,6 +162,7 @@ export class VectorIndex {
         const v = vectors.subarray(i * dim, (i + 1) * dim);
         s.insertImage!.run(BigInt(firstId + i), v);
         s.insertImageBits!.run(BigInt(firstId + i), v);
+        s.insertVectors!.run(BigInt(firstId + i), f32(v), null);
       }
     })();
   }
@@ -209,8 +215,9 @@ export class VectorIndex {
 
   vector(kind: VectorKind, id: number): Float32Array {
     const stmt = kind === 'image' ? this.stmts.vectorImage! : this.stmts.vectorText!;
-    const blob = stmt.pluck().get(BigInt(id)) as Buffer;
-    return new Float32Array(blob.buffer, blob.byteOffset, blob.byteLength / 4);
+    const blob = stmt.pluck().get(id) as Buffer;
+    // Copied: the Buffer's offset need not be a multiple of 4.
+    return new Float32Array(blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.byteLength));
   }
 
   sample(id: number): IndexedSample | undefined {
@@ -244,6 +251,11 @@ function writeIdentity(db: Database.Database, identity: IndexIdentity): void {
 
 function describe(id: IndexIdentity): string {
   return `run ${id.run} at step ${id.step} (${id.dim}-d)`;
+}
+
+/** The bytes of a Float32Array view (better-sqlite3 binds Buffers as BLOBs). */
+function f32(v: Float32Array): Buffer {
+  return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
 }
 
 function dot(a: Float32Array, b: Float32Array): number {
