@@ -1,5 +1,10 @@
 import { writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { runIndex } from '../../../src/stages/retrieval/build-index.js';
+import type { VectorEncoder } from '../../../src/stages/retrieval/vectors.js';
+import { openRun } from '../../../src/stages/train/index.js';
+import { writeShards } from '../../../src/stages/train/webdataset-writer.js';
+import { makeContext } from '../../../src/util/context.js';
 import { runCli } from '../../helpers/cli.js';
 import { makeTempDir } from '../../helpers/paths.js';
 import { BACKGROUNDS, backgroundOf, trainSmallRun, type TrainedRun } from './trained-run.js';
@@ -31,6 +36,41 @@ describe('index, search and classify with a trained run', () => {
     expect(existsSync(join(t.run, 'index.sqlite'))).toBe(true);
     const again = JSON.parse((await cli(['index', '--run', t.run, '--shards', t.shards, '--json'])).stdout);
     expect(again).toMatchObject({ shardsUnchanged: 3, added: 0, total: 664 });
+  });
+
+  test('a killed index run resumes where it stopped; an image that does not decode is recorded, not retried', async () => {
+    const run = await openRun(t.run, makeContext(tmp.dir), 'wasm');
+    try {
+      const controller = new AbortController();
+      let batches = 0;
+      // The real encoder, with Ctrl-C pressed during its third batch.
+      const stopping: VectorEncoder = {
+        runDir: run.runDir,
+        step: run.step,
+        embedDim: run.embedDim,
+        embedTexts: (texts) => run.embedTexts(texts),
+        embedImages: (images) => {
+          if (++batches === 3) controller.abort();
+          return run.embedImages(images);
+        },
+      };
+      const path = join(tmp.dir, 'resume.sqlite');
+      const options = { shards: t.shards, indexPath: path, batchSize: 50 };
+      const first = await runIndex(stopping, options, makeContext(tmp.dir, { signal: controller.signal }));
+      expect(first).toMatchObject({ added: 150, total: 150 });
+      const second = await runIndex(run, options, makeContext(tmp.dir));
+      expect(second).toMatchObject({ added: 664 - 150, total: 664, shardsUnchanged: 0 });
+
+      const bad = await writeShards(join(tmp.dir, 'bad'), 'bad', [
+        { key: 'good', members: { jpg: t.valSamples[0]!.image, txt: 'a good one' } },
+        { key: 'broken', members: { jpg: Buffer.from('not a jpeg'), txt: 'a broken one' } },
+      ], 10);
+      const badOptions = { shards: bad.pattern, indexPath: join(tmp.dir, 'bad.sqlite') };
+      expect(await runIndex(run, badOptions, makeContext(tmp.dir))).toMatchObject({ added: 1, failed: 1, total: 1 });
+      expect(await runIndex(run, { ...badOptions, shards: join(tmp.dir, 'bad') }, makeContext(tmp.dir))).toMatchObject({ added: 0, failed: 0, total: 1 });
+    } finally {
+      run.dispose();
+    }
   });
 
   test('a held-out caption finds its own image in the top 5 far more often than chance', async () => {
