@@ -117,6 +117,7 @@ export class VectorIndex {
     const db = new Database(path);
     try {
       sqliteVec.load(db);
+      db.pragma('busy_timeout = 5000');
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       db.exec('CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)');
