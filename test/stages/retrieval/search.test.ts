@@ -93,17 +93,22 @@ describe('index, search and classify with a trained run', () => {
     const target = 'black';
     const images = t.valSamples.filter((s) => backgroundOf(s.caption) !== target).slice(0, 6);
     const withTarget = (hits: Hit[]): number => hits.filter((h) => backgroundOf(h.caption) === target).length;
-    let alone = 0;
-    let composed = 0;
-    let minus = 0;
-    for (const [i, s] of images.entries()) {
+    const files = images.map((s, i) => {
       const file = join(tmp.dir, `query-${i}.jpg`);
       writeFileSync(file, s.image);
-      const run = async (extra: string[]) => JSON.parse((await cli(['search', '--run', t.run, '--image', file, '--k', '10', '--json', ...extra])).stdout).results as Hit[];
-      alone += withTarget(await run([]));
-      composed += withTarget(await run(['--text', `on a ${target} background`, '--text-weight', '8']));
-      minus += withTarget(await run(['--minus-text', `on a ${target} background`, '--text-weight', '8']));
-    }
+      return file;
+    });
+    // One model load per kind of query: JSON lines, one per image.
+    const count = async (extra: Record<string, string>): Promise<number> => {
+      const queries = join(tmp.dir, 'image-queries.jsonl');
+      writeFileSync(queries, files.map((image) => JSON.stringify({ image, ...extra })).join('\n'));
+      const r = await cli(['search', '--run', t.run, '--queries', queries, '--k', '10', '--text-weight', '8', '--json']);
+      expect(r.code).toBe(0);
+      return r.stdout.trim().split('\n').reduce((a, l) => a + withTarget(JSON.parse(l).results as Hit[]), 0);
+    };
+    const alone = await count({});
+    const composed = await count({ text: `on a ${target} background` });
+    const minus = await count({ minusText: `on a ${target} background` });
     expect(composed).toBeGreaterThan(alone + 10);
     expect(minus).toBeLessThanOrEqual(alone);
   });
