@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../config/load.js';
 import { usageError } from '../../errors.js';
@@ -37,6 +37,7 @@ export const searchCommand: CommandDef = {
       const results = await runSearch(run, queries, options);
       if (args.html) await writeContactSheet(String(args.html), results);
       const lines = results.map((r) => JSON.stringify(r)).join('\n') + '\n';
+      if (!args.queries && results[0]?.error) throw usageError(`--image: ${results[0].error}`);
       if (args.queries) return { summary: { queries: results.length }, jsonLines: results, text: lines };
       return { summary: { ...(results[0] as SearchResult) }, text: formatResults(results[0] as SearchResult) };
     } finally {
@@ -53,6 +54,7 @@ function parseSearchFlags(args: Record<string, unknown>): { queries: SearchQuery
   if (file !== undefined && (text ?? image ?? minus) !== undefined) throw usageError('--queries: give either a file of queries or --text/--image, not both');
   if (file === undefined && text === undefined && image === undefined) throw usageError('search needs --text, --image, or --queries FILE');
   if (minus !== undefined && (image === undefined || text !== undefined)) throw usageError('--minus-text: goes with --image and without --text');
+  if (image !== undefined && !existsSync(image)) throw usageError(`--image: ${image} does not exist`);
   let queries: SearchQuery[];
   if (file !== undefined) queries = parseQueryFile(file);
   else queries = [{ ...(text !== undefined && { text }), ...(image !== undefined && { image }), ...(minus !== undefined && { minusText: minus }) }];

@@ -113,6 +113,18 @@ describe('index, search and classify with a trained run', () => {
     expect(minus).toBeLessThanOrEqual(alone);
   });
 
+  test('--to caption searches the caption vectors: an image finds captions of its background', async () => {
+    const s = t.valSamples[1]!;
+    const file = join(tmp.dir, 'image-to-text.jpg');
+    writeFileSync(file, s.image);
+    const r = await cli(['search', '--run', t.run, '--image', file, '--to', 'caption', '--k', '10', '--json']);
+    expect(r.code).toBe(0);
+    const hits = JSON.parse(r.stdout).results as Hit[];
+    expect(hits).toHaveLength(10);
+    // Chance: about one caption in eight has this background.
+    expect(hits.filter((h) => backgroundOf(h.caption) === backgroundOf(s.caption)).length).toBeGreaterThan(4);
+  });
+
   test('--html writes a contact sheet with the thumbnails read from the shards', async () => {
     const html = join(tmp.dir, 'sheet.html');
     const r = await cli(['search', '--run', t.run, '--text', 'a red circle on a white background', '--k', '4', '--html', html]);
@@ -171,6 +183,8 @@ describe('index, search and classify with a trained run', () => {
       [['search', '--run', t.run, '--text', 'a', '--queries', 'q.txt'], '--queries'],
       [['search', '--run', t.run, '--queries', join(tmp.dir, 'missing.txt')], '--queries'],
       [['search', '--text', 'a'], 'run'],
+      [['search', '--run', t.run, '--image', join(tmp.dir, 'no-such.jpg')], '--image'],
+      [['search', '--run', t.run, '--image', join(tmp.dir, 'captions.txt')], 'does not decode'],
       [['index', '--shards', t.shards], 'run'],
       [['classify', '--run', t.run, '--images', tmp.dir], '--labels'],
       [['classify', '--run', t.run, '--labels', 'a,b'], '--images'],
