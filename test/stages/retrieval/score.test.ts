@@ -1,6 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { runScore } from '../../../src/stages/retrieval/score.js';
+import type { VectorEncoder } from '../../../src/stages/retrieval/vectors.js';
+import { openRun } from '../../../src/stages/train/index.js';
 import { openStore } from '../../../src/store/db.js';
+import { makeContext } from '../../../src/util/context.js';
 import { runCli } from '../../helpers/cli.js';
 import { makeTempDir } from '../../helpers/paths.js';
 import { StoreBuilder } from '../filter/make-store.js';
@@ -45,11 +49,31 @@ describe('score and the model-score filter', () => {
     }
   };
 
-  test('scores every stored pair once, records a bad image, and matched pairs score higher', async () => {
+  test('scores every stored pair once (resuming after a kill), records a bad image, and matched pairs score higher', async () => {
+    const run = await openRun(t.run, makeContext(tmp.dir), 'wasm');
+    try {
+      const controller = new AbortController();
+      // The real encoder, with Ctrl-C pressed while it embeds the second batch.
+      let calls = 0;
+      const stopping: VectorEncoder = {
+        runDir: run.runDir,
+        step: run.step,
+        embedDim: run.embedDim,
+        embedTexts: (texts) => run.embedTexts(texts),
+        embedImages: (images) => {
+          if (++calls === 2) controller.abort();
+          return run.embedImages(images);
+        },
+      };
+      const killed = await runScore(stopping, makeContext(tmp.dir, { signal: controller.signal }), { batchSize: 16 });
+      expect(killed).toMatchObject({ scored: 32, total: 32 });
+    } finally {
+      run.dispose();
+    }
     const first = await cli(['score', '--run', t.run, '--batch-size', '16', '--json']);
     expect(first.code).toBe(0);
     const s = JSON.parse(first.stdout);
-    expect(s).toMatchObject({ scored: 65, failed: 1, total: 64, step: 100 });
+    expect(s).toMatchObject({ scored: 65 - 32, failed: 1, total: 64, step: 100 });
     expect(s.histogram.reduce((a: number, b: { pairs: number }) => a + b.pairs, 0)).toBe(64);
     const scores = readScores();
     expect(scores.get(corruptPair)).toEqual({ score: null, error: 'decode_failed' });
