@@ -121,6 +121,11 @@ describe('index, search and classify with a trained run', () => {
     expect(r.code).toBe(0);
     const hits = JSON.parse(r.stdout).results as Hit[];
     expect(hits).toHaveLength(10);
+    // Image→image finds the image itself at cosine 1; image→caption crosses the modality gap.
+    const images = JSON.parse((await cli(['search', '--run', t.run, '--image', file, '--k', '1', '--json'])).stdout).results as Hit[];
+    expect(images[0]).toMatchObject({ key: s.key });
+    expect(images[0]!.score).toBeGreaterThan(0.99);
+    expect(hits[0]!.score).toBeLessThan(0.95);
     // Chance: about one caption in eight has this background.
     expect(hits.filter((h) => backgroundOf(h.caption) === backgroundOf(s.caption)).length).toBeGreaterThan(4);
   });
