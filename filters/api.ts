@@ -68,6 +68,8 @@ export interface Pair {
    * when a filter reads it.
    */
   tokenRank: number;
+  /** Image/caption cosine under a trained run (`align-data score`); null when not scored. */
+  modelScore: number | null;
 }
 
 export type PairField = keyof Pair;

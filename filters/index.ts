@@ -11,6 +11,7 @@ import { blocklist } from './blocklist.js';
 import { evalDedup } from './eval-dedup.js';
 import { imageSize } from './image-size.js';
 import { imagesPerAlt } from './images-per-alt.js';
+import { modelScore } from './model-score.js';
 import { optOut } from './opt-out.js';
 import { rareTokens } from './rare-tokens.js';
 import { wordCount } from './word-count.js';
@@ -27,6 +28,7 @@ export const BUILTIN_FILTERS: readonly Filter[] = [
   optOut,
   evalDedup,
   blocklist,
+  modelScore,
 ];
 
-export { aspectRatio, altsPerImage, blocklist, evalDedup, imageSize, imagesPerAlt, optOut, rareTokens, wordCount };
+export { aspectRatio, altsPerImage, blocklist, evalDedup, imageSize, imagesPerAlt, modelScore, optOut, rareTokens, wordCount };

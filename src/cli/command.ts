@@ -14,6 +14,8 @@ export interface GlobalArgs {
 export interface CommandResult {
   summary: Record<string, unknown>;
   text: string;
+  /** With --json, printed one JSON line each instead of the summary (e.g. `search --queries`). */
+  jsonLines?: readonly unknown[];
   /** Exit code when the command succeeded but wants a non-zero one (e.g. `check`). @default 0 */
   exitCode?: number;
 }

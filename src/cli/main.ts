@@ -77,7 +77,8 @@ async function runCommand(def: CommandDef, args: GlobalArgs & Record<string, unk
   try {
     const result = await def.run(args, { dataDir: args.dataDir, log, signal });
     log.clearProgress();
-    io.stdout.write(args.json ? JSON.stringify(result.summary) + '\n' : result.text);
+    const json = result.jsonLines ? result.jsonLines.map((l) => JSON.stringify(l) + '\n').join('') : JSON.stringify(result.summary) + '\n';
+    io.stdout.write(args.json ? json : result.text);
     if (signal.aborted) return EXIT.interrupted;
     return result.exitCode ?? EXIT.ok;
   } finally {

@@ -6,6 +6,7 @@ import {
   evalDedup,
   imageSize,
   imagesPerAlt,
+  modelScore,
   optOut,
   rareTokens,
   wordCount,
@@ -52,6 +53,8 @@ export const FilterConfigSchema = z.strictObject({
   evalDedup: builtin(evalDedup),
   /** Kept when no page or image host / URL is blocked. */
   blocklist: builtin(blocklist),
+  /** Kept when the image/caption score of a trained run (`align-data score`) is high enough (off by default). */
+  modelScore: builtin(modelScore),
   /** User filters, applied after the built-in ones in this order. @default [] */
   custom: z.array(CustomFilterSchema).default([]),
 });

@@ -20,7 +20,7 @@ export interface JsStep {
 
 export type DecisionStep = SqlStep | JsStep;
 
-type Join = 'm' | 'o' | 'p' | 'i' | 'b' | 'g' | 'ar';
+type Join = 'm' | 'o' | 'p' | 'i' | 'b' | 'g' | 'ar' | 'ps';
 
 /** Every column a filter may read, as the SQL that computes it and the join it needs. */
 export const PAIR_COLUMNS: Readonly<Record<string, readonly [expr: string, join: Join | null]>> = {
@@ -46,6 +46,7 @@ export const PAIR_COLUMNS: Readonly<Record<string, readonly [expr: string, join:
   images_per_alt: ['s.alt_images', null],
   alts_per_image: ['m.alts', 'm'],
   token_rank: ['coalesce(ar.token_rank, 0)', 'ar'],
+  model_score: ['ps.score', 'ps'],
 };
 
 const JOINS: readonly [Join, string][] = [
@@ -56,6 +57,8 @@ const JOINS: readonly [Join, string][] = [
   ['b', 'JOIN blobs b ON b.rowid = f.blob_id'],
   ['g', 'JOIN pages g ON g.id = f.page_id'],
   ['ar', 'LEFT JOIN f_alt_ranks ar ON ar.alt_id = f.alt_id'],
+  // Scores of `align-data score` (migration 5); NULL for a pair not scored.
+  ['ps', 'LEFT JOIN pair_scores ps ON ps.pair_id = f.pair_id'],
 ];
 
 /** The columns (of PAIR_COLUMNS) that these steps read. */

@@ -3,6 +3,7 @@ import { FILTER_SCHEMA } from './schema/filter.js';
 import { HARDENING_SCHEMA } from './schema/hardening.js';
 import { REFRESH_SCHEMA } from './schema/refresh.js';
 import { SHARD_SCHEMA } from './schema/shard.js';
+import { SCORES_SCHEMA } from './schema/scores.js';
 
 /**
  * Migrations, applied in order by `PRAGMA user_version`. Version 1 is the first released
@@ -14,4 +15,5 @@ export const MIGRATIONS: readonly { version: number; sql: string }[] = [
   { version: 1, sql: CRAWL_SCHEMA + FILTER_SCHEMA + SHARD_SCHEMA },
   { version: 2, sql: HARDENING_SCHEMA },
   { version: 3, sql: REFRESH_SCHEMA },
+  { version: 5, sql: SCORES_SCHEMA },
 ];

@@ -44,7 +44,8 @@ async function renderSamples(scenes: readonly Scene[]): Promise<WdsSample[]> {
     const jpgs = await Promise.all(chunk.map((s) => renderScene(s, { plain: true })));
     chunk.forEach((scene, i) => {
       const jpg = jpgs[i] as Buffer;
-      const meta = { caption: scene.caption, width: scene.width, height: scene.height };
+      // The background colour is every scene's label (signs do not name it): zero-shot tests and benches classify by it.
+      const meta = { caption: scene.caption, width: scene.width, height: scene.height, background: scene.background };
       out.push({ members: (key) => ({ jpg, txt: scene.caption, json: JSON.stringify({ key, ...meta }) }) });
     });
   }

@@ -15,6 +15,10 @@ export interface RawSample {
   caption: string;
   /** Which shard the sample came from, for messages. */
   shard: string;
+  /** The .json member (url, page_url, a label, ...) when the sample has one, unparsed. */
+  json?: Buffer;
+  /** The .cls member (a class label) when the sample has one. */
+  cls?: string;
 }
 
 export interface ReadOptions {
@@ -133,7 +137,12 @@ function toSample(current: PendingSample, shard: string, counts: ReadCounts): Ra
     return undefined;
   }
   counts.samples++;
-  return { key: current.key, image, caption: text.toString('utf8').trim(), shard };
+  const sample: RawSample = { key: current.key, image, caption: text.toString('utf8').trim(), shard };
+  const json = current.members.get('json');
+  const cls = current.members.get('cls');
+  if (json) sample.json = json;
+  if (cls) sample.cls = cls.toString('utf8').trim();
+  return sample;
 }
 
 export interface StreamOptions extends ReadOptions {

@@ -6,6 +6,10 @@ import { shardCommand } from './shard.js';
 import { demoCommand } from './demo.js';
 import { trainCommand } from './train.js';
 import { evalCommand } from './eval.js';
+import { indexCommand } from './build-index.js';
+import { searchCommand } from './search.js';
+import { classifyCommand } from './classify.js';
+import { scoreCommand } from './score.js';
 import { refreshCommand } from './refresh.js';
 import { checkCommand } from './check.js';
 import { reportCommand } from './report.js';
@@ -17,6 +21,10 @@ export const COMMANDS: readonly CommandDef[] = [
   shardCommand,
   trainCommand,
   evalCommand,
+  indexCommand,
+  searchCommand,
+  classifyCommand,
+  scoreCommand,
   statsCommand,
   reportCommand,
   checkCommand,

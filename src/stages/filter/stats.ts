@@ -9,6 +9,7 @@ import { openStore, storePath } from '../../store/db.js';
 import { StatsStore, type BucketRow, type HostRow, type StoreTotals } from '../../store/filter-stats.js';
 import { withdrawalsByReason } from '../../store/withdrawals.js';
 import type { StageContext } from '../../util/context.js';
+import { collectScoreStats, formatScoreStats, type ModelScoreStats } from './score-stats.js';
 import { formatCount as n, formatPercent as pct, renderFields, renderTable as table } from './format.js';
 
 export interface StatsOptions {
@@ -32,6 +33,8 @@ export interface DatasetStats {
   withdrawn: Record<string, number>;
   histograms: { wordCount: BucketRow[]; shorterSide: BucketRow[]; aspectRatio: BucketRow[] };
   topHosts: HostRow[];
+  /** Scores of `align-data score` (null when nothing was scored). */
+  modelScores: ModelScoreStats | null;
 }
 
 export function collectStats(ctx: StageContext, options: StatsOptions = {}): DatasetStats {
@@ -74,6 +77,7 @@ export function collectStats(ctx: StageContext, options: StatsOptions = {}): Dat
         aspectRatio: store.histogram('aspectRatio'),
       },
       topHosts: store.topHosts(options.topHosts ?? 10),
+      modelScores: collectScoreStats(db),
     };
   } finally {
     db.close();
@@ -111,6 +115,7 @@ export function formatStats(s: DatasetStats): string {
   hist('word count (pairs with an ok image)', s.histograms.wordCount);
   hist('shorter side, px', s.histograms.shorterSide);
   hist('aspect ratio (long / short side)', s.histograms.aspectRatio);
+  if (s.modelScores) out.push(...formatScoreStats(s.modelScores));
   out.push('', 'top hosts (by pairs)');
   out.push(...table(['host', 'pages', 'pairs', 'kept'], s.topHosts.map((h) => [h.host, n(h.pages), n(h.pairs), n(h.kept)])));
   return out.join('\n') + '\n';

@@ -1,16 +1,26 @@
 /**
- * Retrieval stage: embeds a set of image/caption samples with a trained encoder and scores
- * image→text and text→image retrieval (Recall@1/5/10, mean rank).
+ * Retrieval stage: what a trained dual encoder is for.
  *
- * In: an Encoder (anything that turns a batch into unit image and text embeddings; the train
- * stage's loaded run is one) and the batches to embed. Out: an EvalSummary, plain JSON.
- * Imports only util/ and errors; it never imports another stage (the CLI brings them together).
+ * - eval (here): embeds held-out samples and scores image→text and text→image Recall@1/5/10.
+ * - index (build-index.ts): shards → a sqlite-vec index of image and caption embeddings.
+ * - search (search.ts, contact-sheet.ts): text, image and composed image+text queries.
+ * - classify (classify.ts): zero-shot classification with prompt-ensemble class weights.
+ * - score (score.ts): the image/caption cosine of every stored pair, for the model-score filter.
+ *
+ * In: an Encoder / VectorEncoder (the train stage's opened run is both; the CLI hands it in), and
+ * shards, image files or the store. Out: summaries (plain JSON), the index file, pair_scores rows.
+ * Imports only store/, webdataset/, util/ and errors; never another stage.
  */
 import { AlignError } from '../../errors.js';
 import type { StageContext } from '../../util/context.js';
 import { scoreRetrieval, type Embeddings, type RetrievalMetrics } from './recall.js';
 
 export { scoreRetrieval, scoreSimilarity, rankOf } from './recall.js';
+export { runIndex, type IndexOptions, type IndexSummary } from './build-index.js';
+export { runSearch, type SearchOptions, type SearchResult } from './search.js';
+export { runClassify, loadTemplates, type ClassifyOptions, type ClassifySummary } from './classify.js';
+export { runScore, type ScoreSummary } from './score.js';
+export type { VectorEncoder } from './vectors.js';
 export type { DirectionMetrics, Embeddings, RetrievalMetrics } from './recall.js';
 
 export interface Encoder<B extends { size: number }> {

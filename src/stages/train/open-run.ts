@@ -14,7 +14,7 @@ import { DualEncoder } from './model.js';
 import { readRunFile, vocabPath } from './run-files.js';
 import { listShards } from '../../webdataset/shard-list.js';
 import { emptyCounts, type ReadCounts } from '../../webdataset/reader.js';
-import { embedBatch } from './step.js';
+import { embedBatch, embedImageBytes, embedTokens, tokenize } from './step.js';
 import { WordPieceTokenizer } from './tokenizer.js';
 
 export interface LoadedRun {
@@ -25,6 +25,10 @@ export interface LoadedRun {
   embed(batch: Batch): Promise<{ image: Float32Array; text: Float32Array }>;
   /** Eval batches (centre crops, in order) of the shards `spec` names (a folder: its val-* shards). */
   batches(spec: string, options?: { batchSize?: number; limit?: number }): AsyncGenerator<Batch>;
+  /** Unit embeddings of encoded images (jpg, png, webp), centre-cropped as eval does; null rows did not decode. */
+  embedImages(images: readonly Buffer[]): Promise<{ vectors: Float32Array; ok: boolean[] }>;
+  /** Unit embeddings of texts, row-major. */
+  embedTexts(texts: readonly string[]): Promise<Float32Array>;
   /** What reading skipped so far. */
   counts: ReadCounts;
   dispose(): void;
@@ -47,6 +51,8 @@ export async function openRun(runDir: string, ctx: StageContext, backend: Backen
     step: checkpoint.state.step,
     embedDim: run.model.embedDim,
     embed: (batch) => embedBatch(model, batch),
+    embedImages: (images) => embedImageBytes(model, images),
+    embedTexts: async (texts) => embedTokens(model, tokenize(tokenizer, texts, run.model.text.maxTokens)),
     batches(spec, options = {}) {
       const paths = listShards(spec, ctx.log, 'val').map((s) => s.path);
       const stream = openEvalBatches(paths, tokenizer, counts, {

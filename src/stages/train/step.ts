@@ -6,6 +6,8 @@ import { tf } from './backend.js';
 import type { Batch } from './batches.js';
 import type { DualEncoder } from './model.js';
 import type { FlatAdam } from './optimizer.js';
+import { decodeImage } from './decode.js';
+import type { WordPieceTokenizer } from './tokenizer.js';
 
 export interface StepResult {
   loss: number;
@@ -55,4 +57,52 @@ export async function embedBatch(model: DualEncoder, batch: Batch): Promise<{ im
   } finally {
     tf.dispose([image, text]);
   }
+}
+
+/** Token ids of texts, [PAD]-padded to the longest. */
+export function tokenize(tokenizer: WordPieceTokenizer, texts: readonly string[], maxTokens: number): { tokens: Int32Array; size: number; length: number } {
+  const ids = texts.map((t) => tokenizer.encode(t, { maxTokens }));
+  const length = Math.max(1, ...ids.map((t) => t.length));
+  const tokens = new Int32Array(texts.length * length).fill(tokenizer.padId);
+  ids.forEach((t, b) => tokens.set(t, b * length));
+  return { tokens, size: texts.length, length };
+}
+
+/** Unit text embeddings of tokenised texts, row-major (the text tower alone). */
+export async function embedTokens(model: DualEncoder, t: { tokens: Int32Array; size: number; length: number }): Promise<Float32Array> {
+  if (t.size === 0) return new Float32Array(0);
+  const out = tf.tidy(() => model.encodeTexts(tf.tensor2d(t.tokens, [t.size, t.length], 'int32')));
+  try {
+    return (await out.data()) as Float32Array;
+  } finally {
+    out.dispose();
+  }
+}
+
+/**
+ * Unit image embeddings of encoded images (centre crops, as eval sees them); an image that does
+ * not decode gets a zero row and ok = false, so the caller records it and the batch goes on.
+ */
+export async function embedImageBytes(model: DualEncoder, images: readonly Buffer[]): Promise<{ vectors: Float32Array; ok: boolean[] }> {
+  const res = model.spec.image.resolution;
+  const dim = model.spec.embedDim;
+  const pixels = await Promise.all(images.map((b) => decodeImage(b, res)));
+  const good = pixels.flatMap((p, i) => (p ? [i] : []));
+  const vectors = new Float32Array(images.length * dim);
+  const ok = pixels.map((p) => p !== null);
+  if (good.length === 0) return { vectors, ok };
+  const per = res * res * 3;
+  const input = new Float32Array(good.length * per);
+  good.forEach((i, b) => {
+    const p = pixels[i] as Uint8Array;
+    for (let k = 0; k < per; k++) input[b * per + k] = (p[k] as number) / 127.5 - 1;
+  });
+  const out = tf.tidy(() => model.encodeImages(tf.tensor4d(input, [good.length, res, res, 3])));
+  try {
+    const data = (await out.data()) as Float32Array;
+    good.forEach((i, b) => vectors.set(data.subarray(b * dim, (b + 1) * dim), i * dim));
+  } finally {
+    out.dispose();
+  }
+  return { vectors, ok };
 }

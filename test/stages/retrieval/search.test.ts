@@ -1,0 +1,213 @@
+import { writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { runIndex } from '../../../src/stages/retrieval/build-index.js';
+import type { VectorEncoder } from '../../../src/stages/retrieval/vectors.js';
+import { openRun } from '../../../src/stages/train/index.js';
+import { writeShards } from '../../../src/webdataset/write-shards.js';
+import { makeContext } from '../../../src/util/context.js';
+import { runCli } from '../../helpers/cli.js';
+import { makeTempDir } from '../../helpers/paths.js';
+import { BACKGROUNDS, backgroundOf, trainSmallRun, type TrainedRun } from './trained-run.js';
+
+interface Hit {
+  rank: number;
+  key: string;
+  score: number;
+  caption: string;
+  url: string | null;
+  shard: string;
+}
+
+describe('index, search and classify with a trained run', () => {
+  const tmp = makeTempDir();
+  let t: TrainedRun;
+  const cli = (argv: string[]) => runCli([...argv, ...t.common]);
+
+  beforeAll(async () => {
+    t = await trainSmallRun(tmp.dir);
+  }, 300_000);
+  afterAll(() => tmp.cleanup());
+
+  test('index embeds every sample once; a second run adds nothing', async () => {
+    const first = await cli(['index', '--run', t.run, '--shards', t.shards, '--json']);
+    expect(first.code).toBe(0);
+    const s = JSON.parse(first.stdout);
+    expect(s).toMatchObject({ shards: 3, shardsUnchanged: 0, added: 664, failed: 0, total: 664, index: join(t.run, 'index.sqlite') });
+    expect(existsSync(join(t.run, 'index.sqlite'))).toBe(true);
+    const again = JSON.parse((await cli(['index', '--run', t.run, '--shards', t.shards, '--json'])).stdout);
+    expect(again).toMatchObject({ shardsUnchanged: 3, added: 0, total: 664 });
+  });
+
+  test('a killed index run resumes where it stopped; an image that does not decode is recorded, not retried', async () => {
+    const run = await openRun(t.run, makeContext(tmp.dir), 'wasm');
+    try {
+      const controller = new AbortController();
+      let batches = 0;
+      // The real encoder, with Ctrl-C pressed during its third batch.
+      const stopping: VectorEncoder = {
+        runDir: run.runDir,
+        step: run.step,
+        embedDim: run.embedDim,
+        embedTexts: (texts) => run.embedTexts(texts),
+        embedImages: (images) => {
+          if (++batches === 3) controller.abort();
+          return run.embedImages(images);
+        },
+      };
+      const path = join(tmp.dir, 'resume.sqlite');
+      const options = { shards: t.shards, indexPath: path, batchSize: 50 };
+      const first = await runIndex(stopping, options, makeContext(tmp.dir, { signal: controller.signal }));
+      expect(first).toMatchObject({ added: 150, total: 150 });
+      const second = await runIndex(run, options, makeContext(tmp.dir));
+      expect(second).toMatchObject({ added: 664 - 150, total: 664, shardsUnchanged: 0 });
+
+      const bad = writeShards(join(tmp.dir, 'bad'), {
+        train: [
+          { key: 'good', members: { jpg: t.valSamples[0]!.image, txt: 'a good one' } },
+          { key: 'broken', members: { jpg: Buffer.from('not a jpeg'), txt: 'a broken one' } },
+        ],
+      });
+      const badOptions = { shards: bad.train?.pattern as string, indexPath: join(tmp.dir, 'bad.sqlite') };
+      expect(await runIndex(run, badOptions, makeContext(tmp.dir))).toMatchObject({ added: 1, failed: 1, total: 1 });
+      expect(await runIndex(run, { ...badOptions, shards: join(tmp.dir, 'bad') }, makeContext(tmp.dir))).toMatchObject({ added: 0, failed: 0, total: 1 });
+    } finally {
+      run.dispose();
+    }
+  });
+
+  test('a held-out caption finds its own image in the top 5 far more often than chance', async () => {
+    const queries = join(tmp.dir, 'captions.txt');
+    writeFileSync(queries, t.valSamples.map((s) => s.caption).join('\n') + '\n');
+    const r = await cli(['search', '--run', t.run, '--queries', queries, '--k', '5', '--json']);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { query: { text: string }; results: Hit[] });
+    expect(lines).toHaveLength(64);
+    expect(Object.keys(lines[0]!)).toEqual(['query', 'results']);
+    expect(Object.keys(lines[0]!.results[0]!)).toEqual(['rank', 'key', 'score', 'caption', 'url', 'shard']);
+    const found = lines.filter((l, i) => l.results.some((h) => h.key === t.valSamples[i]!.key)).length / lines.length;
+    const chance = 5 / 664;
+    expect(found).toBeGreaterThan(10 * chance);
+  });
+
+  // A model this small keeps images far closer to each other than to any text (the modality gap):
+  // at ALIGN's w = 2 the image still dominates, so the test composes with w = 8.
+  test('image + text moves the results toward the text; image − text away from it', async () => {
+    const target = 'black';
+    const images = t.valSamples.filter((s) => backgroundOf(s.caption) !== target).slice(0, 6);
+    const withTarget = (hits: Hit[]): number => hits.filter((h) => backgroundOf(h.caption) === target).length;
+    const files = images.map((s, i) => {
+      const file = join(tmp.dir, `query-${i}.jpg`);
+      writeFileSync(file, s.image);
+      return file;
+    });
+    // One model load per kind of query: JSON lines, one per image.
+    const count = async (extra: Record<string, string>): Promise<number> => {
+      const queries = join(tmp.dir, 'image-queries.jsonl');
+      writeFileSync(queries, files.map((image) => JSON.stringify({ image, ...extra })).join('\n'));
+      const r = await cli(['search', '--run', t.run, '--queries', queries, '--k', '10', '--text-weight', '8', '--json']);
+      expect(r.code).toBe(0);
+      return r.stdout.trim().split('\n').reduce((a, l) => a + withTarget(JSON.parse(l).results as Hit[]), 0);
+    };
+    const alone = await count({});
+    const composed = await count({ text: `on a ${target} background` });
+    const minus = await count({ minusText: `on a ${target} background` });
+    expect(composed).toBeGreaterThan(alone + 10);
+    expect(minus).toBeLessThanOrEqual(alone);
+  });
+
+  test('--to caption searches the caption vectors: an image finds captions of its background', async () => {
+    const s = t.valSamples[1]!;
+    const file = join(tmp.dir, 'image-to-text.jpg');
+    writeFileSync(file, s.image);
+    const r = await cli(['search', '--run', t.run, '--image', file, '--to', 'caption', '--k', '10', '--json']);
+    expect(r.code).toBe(0);
+    const hits = JSON.parse(r.stdout).results as Hit[];
+    expect(hits).toHaveLength(10);
+    // Image→image finds the image itself at cosine 1; image→caption crosses the modality gap.
+    const images = JSON.parse((await cli(['search', '--run', t.run, '--image', file, '--k', '1', '--json'])).stdout).results as Hit[];
+    expect(images[0]).toMatchObject({ key: s.key });
+    expect(images[0]!.score).toBeGreaterThan(0.99);
+    expect(hits[0]!.score).toBeLessThan(0.95);
+    // Chance: about one caption in eight has this background.
+    expect(hits.filter((h) => backgroundOf(h.caption) === backgroundOf(s.caption)).length).toBeGreaterThan(4);
+  });
+
+  test('--html writes a contact sheet with the thumbnails read from the shards', async () => {
+    const html = join(tmp.dir, 'sheet.html');
+    const r = await cli(['search', '--run', t.run, '--text', 'a red circle on a white background', '--k', '4', '--html', html]);
+    expect(r.code).toBe(0);
+    const page = readFileSync(html, 'utf8');
+    expect(page.match(/<img src="data:image\/jpeg;base64,/g)).toHaveLength(4);
+  });
+
+  test('zero-shot classify beats chance on labelled held-out shards and reports per-class accuracy', async () => {
+    const templates = join(tmp.dir, 'templates.txt');
+    writeFileSync(templates, 'a shape on a {} background\non a {} background\n');
+    const args = ['classify', '--run', t.run, '--labels', BACKGROUNDS.join(','), '--templates', templates, '--shards', t.labelled, '--top', '3', '--json'];
+    const r = await cli([...args, '--label-field', 'background']);
+    expect(r.code).toBe(0);
+    const s = JSON.parse(r.stdout);
+    expect(Object.keys(s)).toEqual(['samples', 'predictions', 'accuracy', 'perClass']);
+    expect(s.samples).toBe(64);
+    expect(s.predictions[0].top).toHaveLength(3);
+    expect(s.accuracy).toBeGreaterThan(2 / BACKGROUNDS.length);
+    const perClass = Object.values(s.perClass as Record<string, { samples: number }>).reduce((a, c) => a + c.samples, 0);
+    expect(perClass).toBe(64);
+    // The same labels from the .cls members (class indices).
+    const byCls = JSON.parse((await cli(args)).stdout);
+    expect(byCls.accuracy).toBe(s.accuracy);
+  });
+
+  test('classify --images takes files and folders', async () => {
+    const file = join(tmp.dir, 'query-0.jpg');
+    const r = await cli(['classify', '--run', t.run, '--labels', 'white,black', '--images', file, tmp.dir, '--json']);
+    expect(r.code).toBe(0);
+    const s = JSON.parse(r.stdout);
+    expect(s.predictions[0]).toMatchObject({ file });
+    expect(s.samples).toBeGreaterThanOrEqual(6);
+    expect(s.accuracy).toBeUndefined();
+  });
+
+  test('an index built with another checkpoint is refused (exit 2) until --rebuild', async () => {
+    const more = await cli(['train', '--shards', join(t.shards, 'train-{000000..000001}.tar'), '--out', t.run, '--resume', '--steps', '101', '--batch-size', '32', '--backend', 'wasm']);
+    expect(more.code).toBe(0);
+    const search = await cli(['search', '--run', t.run, '--text', 'a red circle']);
+    expect(search.code).toBe(2);
+    expect(search.stderr).toContain('step 100');
+    const index = await cli(['index', '--run', t.run, '--shards', t.val]);
+    expect(index.code).toBe(2);
+    expect(index.stderr).toContain('--rebuild');
+    const rebuilt = await cli(['index', '--run', t.run, '--shards', t.val, '--rebuild', '--json']);
+    expect(rebuilt.code).toBe(0);
+    expect(JSON.parse(rebuilt.stdout)).toMatchObject({ step: 101, added: 64, total: 64 });
+  });
+
+  test('bad flags exit 2 before any work', async () => {
+    const cases: [string[], string][] = [
+      [['search', '--run', t.run], '--text'],
+      [['search', '--run', t.run, '--text', 'a', '--minus-text', 'b'], '--minus-text'],
+      [['search', '--run', t.run, '--text', 'a', '--k', '0'], '--k'],
+      [['search', '--run', t.run, '--text', 'a', '--queries', 'q.txt'], '--queries'],
+      [['search', '--run', t.run, '--queries', join(tmp.dir, 'missing.txt')], '--queries'],
+      [['search', '--text', 'a'], 'run'],
+      [['search', '--run', t.run, '--image', join(tmp.dir, 'no-such.jpg')], '--image'],
+      [['search', '--run', t.run, '--image', join(tmp.dir, 'captions.txt')], 'does not decode'],
+      [['index', '--shards', t.shards], 'run'],
+      [['classify', '--run', t.run, '--images', tmp.dir], '--labels'],
+      [['classify', '--run', t.run, '--labels', 'a,b'], '--images'],
+      [['classify', '--run', t.run, '--labels', 'a', '--images', tmp.dir], '--labels'],
+      [['classify', '--run', t.run, '--labels', 'a,b', '--images', tmp.dir, '--templates', join(tmp.dir, 'captions.txt')], '{}'],
+      [['score', '--run', t.run, '--batch-size', '0'], '--batch-size'],
+    ];
+    for (const [argv, needle] of cases) {
+      const r = await cli(argv);
+      expect({ argv, code: r.code }).toEqual({ argv, code: 2 });
+      expect(r.stderr).toContain(needle);
+    }
+    const badLine = join(tmp.dir, 'bad-queries.jsonl');
+    writeFileSync(badLine, '{"text": "ok"}\n{"text": 3}\n');
+    const r = await cli(['search', '--run', t.run, '--queries', badLine]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('bad-queries.jsonl:2');
+  });
+});
