@@ -9,7 +9,8 @@
  *
  * Parts: seeds.ts and scope.ts (what to crawl), scheduler.ts and hosts.ts (when: politeness),
  * robots*.ts, fetcher.ts and http.ts (undici, limits, redirects, retries), page-task.ts with
- * charset.ts, extract.ts and sitemap.ts, image-task.ts with probe.ts and image-store.ts,
+ * sitemap.ts and src/html/ (charset, extraction, URL forms; shared with ingest's WARC reader),
+ * image-task.ts with probe.ts and image-store.ts,
  * writer.ts (results in batched transactions), session.ts (wires one invocation together),
  * summary.ts.
  */
