@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CrawlConfigSchema } from './crawl.js';
 import { FilterConfigSchema } from './filter.js';
+import { IngestConfigSchema } from './ingest.js';
 import { ShardConfigSchema } from './shard.js';
 import { TrainConfigSchema } from './train.js';
 
@@ -14,6 +15,7 @@ export const ConfigSchema = z.strictObject({
   filter: FilterConfigSchema.prefault({}),
   shard: ShardConfigSchema.prefault({}),
   train: TrainConfigSchema.prefault({}),
+  ingest: IngestConfigSchema.prefault({}),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
