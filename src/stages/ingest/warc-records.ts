@@ -34,7 +34,14 @@ export async function* readWarcUnits(
         yield pending;
         pending = undefined;
       }
-      if (record === null || opts.signal.aborted) break;
+      if (record === null) {
+        // warcio ends quietly inside a cut gzip member: a local file's size tells that it was cut.
+        if (input.size !== null && !input.isUrl && position < input.size) {
+          throw new InputError('truncated', `${input.source}: the file ends inside the record at byte ${position}`);
+        }
+        break;
+      }
+      if (opts.signal.aborted) break;
       if (position < from) continue; // a server that ignored the Range: skip what is done
       pending = await toUnit(record, position).catch((err: unknown) => {
         throw dataError(err, input);
