@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { AlignError } from '../../errors.js';
 import { openStore, storePath } from '../../store/db.js';
 import { StatsStore, type BucketRow, type HostRow, type StoreTotals } from '../../store/filter-stats.js';
+import { IngestStore, type SourceCount } from '../../store/ingest.js';
 import type { StageContext } from '../../util/context.js';
 import { formatCount as n, formatPercent as pct, renderFields, renderTable as table } from './format.js';
 
@@ -27,6 +28,8 @@ export interface DatasetStats {
   rejections: Record<string, { first: number; any: number }>;
   histograms: { wordCount: BucketRow[]; shorterSide: BucketRow[]; aspectRatio: BucketRow[] };
   topHosts: HostRow[];
+  /** Pairs and kept pairs by where they came from: 'crawl' or an ingest format (csv, parquet, wat, ...). */
+  sources: SourceCount[];
 }
 
 export function collectStats(ctx: StageContext, options: StatsOptions = {}): DatasetStats {
@@ -67,6 +70,7 @@ export function collectStats(ctx: StageContext, options: StatsOptions = {}): Dat
         aspectRatio: store.histogram('aspectRatio'),
       },
       topHosts: store.topHosts(options.topHosts ?? 10),
+      sources: new IngestStore(db).countBySource(),
     };
   } finally {
     db.close();
@@ -98,6 +102,8 @@ export function formatStats(s: DatasetStats): string {
   hist('word count (pairs with an ok image)', s.histograms.wordCount);
   hist('shorter side, px', s.histograms.shorterSide);
   hist('aspect ratio (long / short side)', s.histograms.aspectRatio);
+  out.push('', 'pairs by source');
+  out.push(...table(['source', 'pairs', 'kept'], s.sources.map((r) => [r.source, n(r.pairs), n(r.kept)])));
   out.push('', 'top hosts (by pairs)');
   out.push(...table(['host', 'pages', 'pairs', 'kept'], s.topHosts.map((h) => [h.host, n(h.pages), n(h.pairs), n(h.kept)])));
   return out.join('\n') + '\n';
