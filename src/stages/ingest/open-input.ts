@@ -26,7 +26,7 @@ export class InputError extends Error {
 }
 
 export async function openInput(input: InputSource, from: number, opts: { gunzip: boolean; userAgent: string; signal: AbortSignal }): Promise<OpenedInput> {
-  const opened = input.isUrl ? await openUrl(input.source, from, opts.userAgent, opts.signal) : { stream: createReadStream(input.source, { start: from }), start: from };
+  const opened = input.isUrl ? await openUrl(input.source, from, opts.userAgent, opts.signal) : { stream: createReadStream(input.source, { start: from, highWaterMark: 1 << 20 }), start: from };
   if (!opts.gunzip) return opened;
   const gunzip = createGunzip();
   opened.stream.on('error', (err: Error) => gunzip.destroy(err));

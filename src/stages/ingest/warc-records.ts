@@ -1,65 +1,95 @@
-import { WARCParser, type WARCRecord } from 'warcio';
+import { AsyncIterReader, WARCParser, type WARCRecord } from 'warcio';
+import { gzipMembers, isGzip } from './gzip-members.js';
 import { InputError, openInput } from './open-input.js';
 import type { InputSource, SourceUnit } from './types.js';
 
 /**
- * WARC records of a WARC or WAT file, streamed with warcio (each gzip member inflated as it
- * comes), as units positioned at the record's byte offset in the file as stored (compressed).
- * A record's unit is yielded once the next record's offset is known: that offset is where a
- * resumed read starts, and a local file (or a server that honours Range) seeks straight to it,
- * since every gzip member and every uncompressed record starts a valid stream of its own.
- * A file that ends inside a record (a truncated final member) ends with an InputError after the
- * records before it.
+ * WARC records of a WARC or WAT file, streamed and parsed with warcio, as units positioned at
+ * the record's byte offset in the file as stored (for a .gz: the offset of its gzip member).
+ * That offset is where a resumed read starts: a local file seeks to it, a URL asks for it with a
+ * Range, since every gzip member (and every uncompressed record) starts a valid stream.
+ *
+ * Gzip files go member by member through native zlib (gzip-members.ts), each member's records
+ * parsed by warcio; a file that ends inside a member keeps the records before it and ends with
+ * an InputError ('truncated'). Uncompressed files stream straight through warcio.
  */
+type ToUnit = (record: WARCRecord, position: number) => Promise<SourceUnit>;
+
 export async function* readWarcUnits(
   input: InputSource,
   from: number,
-  toUnit: (record: WARCRecord, position: number) => Promise<SourceUnit>,
+  toUnit: ToUnit,
   opts: { userAgent: string; signal: AbortSignal },
 ): AsyncGenerator<SourceUnit> {
   const { stream, start } = await openInput(input, from, { gunzip: false, ...opts });
-  const parser = new WARCParser(stream);
-  let pending = undefined as SourceUnit | undefined;
+  const chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   try {
-    for (;;) {
-      let record: WARCRecord | null;
-      try {
-        record = await parser.parse();
-      } catch (err) {
-        throw dataError(err, input);
-      }
-      const position = start + parser.offset;
-      if (pending) {
-        pending.next = position;
-        yield pending;
-        pending = undefined;
-      }
-      if (record === null) {
-        // warcio ends quietly inside a cut gzip member: a local file's size tells that it was cut.
-        if (input.size !== null && !input.isUrl && position < input.size) {
-          throw new InputError('truncated', `${input.source}: the file ends inside the record at byte ${position}`);
-        }
-        break;
-      }
-      if (opts.signal.aborted) break;
-      if (position < from) continue; // a server that ignored the Range: skip what is done
-      pending = await toUnit(record, position).catch((err: unknown) => {
-        throw dataError(err, input);
-      });
-    }
-    // parse() returned null: the last record is complete. A truncated last member ends like that too, but short.
-    const last = pending as SourceUnit | undefined;
-    if (last) {
-      last.next = input.size ?? last.position + 1;
-      yield last;
+    const first = await chunks.next();
+    if (first.done) return;
+    const all = prepend(first.value, chunks);
+    const units = isGzip(first.value) ? fromMembers(all, start, from, toUnit, input) : fromPlain(all, start, from, toUnit, input);
+    for await (const unit of units) {
+      yield unit;
+      if (opts.signal.aborted) return;
     }
   } finally {
     stream.destroy();
   }
 }
 
+async function* prepend(first: Buffer, rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
+  yield first;
+  for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
+}
+
+async function* fromMembers(chunks: AsyncIterable<Buffer>, start: number, from: number, toUnit: ToUnit, input: InputSource): AsyncGenerator<SourceUnit> {
+  for await (const member of gzipMembers(chunks, input.source)) {
+    const position = start + member.offset;
+    if (position < from) continue; // a server that ignored the Range: skip what is done
+    const units: SourceUnit[] = [];
+    try {
+      // The member is already inflated: tell warcio so (its default tries pako on every member first).
+      for await (const record of new WARCParser(new AsyncIterReader([member.data], null))) units.push(await toUnit(record, position));
+    } catch (err) {
+      throw dataError(err, input);
+    }
+    // Records sharing a member resume together: only the member's last one moves the resume point past it.
+    units.forEach((u, i) => (u.next = i === units.length - 1 ? start + member.end : position));
+    yield* units;
+  }
+}
+
+/** An uncompressed WARC: a record's unit is yielded once the next record's offset (its resume point) is known. */
+async function* fromPlain(chunks: AsyncIterable<Buffer>, start: number, from: number, toUnit: ToUnit, input: InputSource): AsyncGenerator<SourceUnit> {
+  const parser = new WARCParser(chunks);
+  let pending: SourceUnit | undefined;
+  for (;;) {
+    let record: WARCRecord | null;
+    try {
+      record = await parser.parse();
+    } catch (err) {
+      throw dataError(err, input);
+    }
+    const position = start + parser.offset;
+    if (pending) {
+      pending.next = position;
+      yield pending;
+      pending = undefined;
+    }
+    if (record === null) {
+      if (input.size !== null && !input.isUrl && position < input.size) {
+        throw new InputError('truncated', `${input.source}: the file ends inside the record at byte ${position}`);
+      }
+      return;
+    }
+    if (position < from) continue;
+    pending = await toUnit(record, position).catch((err: unknown) => {
+      throw dataError(err, input);
+    });
+  }
+}
+
 function dataError(err: unknown, input: InputSource): unknown {
   if (err instanceof InputError || (err as Error).name === 'AbortError') return err;
-  const message = (err as Error).message ?? String(err);
-  return new InputError(/unexpected end|incomplete|truncat|invalid|header/i.test(message) ? 'truncated' : 'bad_record', `${input.source}: ${message}`);
+  return new InputError('bad_record', `${input.source}: ${(err as Error).message ?? String(err)}`);
 }

@@ -26,12 +26,12 @@ interface HtmlMetadata {
 export async function watRecordToUnit(record: WARCRecord, position: number): Promise<SourceUnit> {
   const unit: SourceUnit = { position, next: position, pairs: [], rejects: [] };
   if (record.warcType !== 'metadata') return unit;
-  const text = await record.contentText();
-  // Most records hold no image link: skip parsing those (the common case of a WAT file).
-  if (!text.includes('IMG@/src')) return unit;
+  const bytes = Buffer.from(await record.readFully(false));
+  // Records without an image link are skipped before decoding and parsing (a byte search is cheap).
+  if (bytes.indexOf('IMG@/src') < 0) return unit;
   let envelope: Record<string, any>;
   try {
-    envelope = (JSON.parse(text) as { Envelope: Record<string, any> }).Envelope;
+    envelope = (JSON.parse(bytes.toString('utf8')) as { Envelope: Record<string, any> }).Envelope;
   } catch (err) {
     return reject(unit, 'bad_json', (err as Error).message.slice(0, 200));
   }
