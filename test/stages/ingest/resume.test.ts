@@ -84,6 +84,8 @@ describe('ingest resume', () => {
     expect((await runCli(['ingest', '--data-dir', once, '--input', url, '--no-download'])).code).toBe(0);
     expect(pairTriples(data)).toEqual(pairTriples(once));
     expect(query(data, 'SELECT count(*) AS n, count(DISTINCT position) AS d FROM ingest_pairs')).toEqual([{ n: 400, d: 400 }]);
+    // Every row was read once across the two runs: the second started where the first committed.
+    expect(query(data, 'SELECT records, position, status FROM ingest_files')).toEqual([{ records: 400, position: 400, status: 'done' }]);
   });
 
   test('WAT over http: the resumed read asks for the bytes from the saved record offset', async () => {
