@@ -106,6 +106,28 @@ describe('ingest resume', () => {
     expect(pairTriples(data)).toHaveLength(120);
   });
 
+  test('a URL input cut by the network keeps what was read and stays to be resumed; the run goes on', async () => {
+    const lines = Array.from({ length: 300 }, (_, i) => JSON.stringify({ url: `http://i.example/n${i}.jpg`, caption: `network row ${i} caption` }));
+    const body = Buffer.from(lines.join('\n') + '\n');
+    let cut = true;
+    server.routes.set('/cut.jsonl', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/x-ndjson', 'content-length': String(body.length) });
+      if (!cut) return void res.end(body);
+      res.write(body.subarray(0, Math.floor(body.length / 2)), () => setTimeout(() => res.destroy(), 50));
+    });
+    const url = `${server.origin}/cut.jsonl`;
+    const data = join(tmp.dir, 'cut');
+    const first = await runCli(['ingest', '--data-dir', data, '--input', url, '--no-download', '--batch-size', '10', '--json']);
+    expect(first.code).toBe(0);
+    expect(Object.values(JSON.parse(first.stdout).ingest.errors as Record<string, string>)[0]).toMatch(/^fetch_failed/);
+    const [row] = query<{ status: string; position: number }>(data, 'SELECT status, position FROM ingest_files');
+    expect(row!.status).toBe('running');
+    expect(row!.position).toBeGreaterThan(0);
+    cut = false;
+    expect((await runCli(['ingest', '--data-dir', data, '--input', url, '--no-download'])).code).toBe(0);
+    expect(query(data, 'SELECT records, status FROM ingest_files')).toEqual([{ records: 300, status: 'done' }]);
+  });
+
   test.each([
     [['--input-format', 'xml', '--input', 'x.csv'], /--input-format/],
     [['--input', 'no-such-file.csv'], /no such file/],
