@@ -66,8 +66,10 @@ export async function ingestFile(store: IngestStore, input: InputSource, options
       if (batch.records >= options.batchSize || batch.pairs.length >= options.batchSize * 4) flush();
     }
   } catch (err) {
-    if (!(err instanceof InputError)) throw err;
-    outcome.error = err.message;
+    if (ctx.signal.aborted) return outcome; // Ctrl-C aborted a read: `finally` keeps what was read
+    const failure = asInputError(err, input);
+    if (!failure) throw err;
+    outcome.error = failure.message;
   } finally {
     if (batch.records > 0) flush();
   }
@@ -77,6 +79,16 @@ export async function ingestFile(store: IngestStore, input: InputSource, options
   if (!retry) store.finishFile(file.id, outcome.error, Date.now());
   if (outcome.error !== null) ctx.log.warn(`ingest: ${input.source}: ${outcome.error}${retry ? ' (the next run tries again)' : ''}`);
   return outcome;
+}
+
+/** Network errors of a URL input while its body streams (a reset, a timeout) are the file's, not the run's. */
+const NETWORK_CODES = /^(UND_ERR|ECONNRESET|EPIPE|ETIMEDOUT|ECONNREFUSED)/;
+
+function asInputError(err: unknown, input: InputSource): InputError | undefined {
+  if (err instanceof InputError) return err;
+  const code = (err as NodeJS.ErrnoException).code ?? '';
+  if (input.isUrl && NETWORK_CODES.test(code)) return new InputError('fetch_failed', `${input.source}: ${(err as Error).message}`);
+  return undefined;
 }
 
 function newBatch(position: number): IngestBatch {
