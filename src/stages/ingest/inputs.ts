@@ -73,7 +73,7 @@ function source(key: string, isUrl: boolean, kind: InputKind, flag: string, list
 function formatOf(name: string, kind: InputKind, listFormat: ListFormat | null): InputSource['format'] | undefined {
   const base = name.toLowerCase().replace(/\.gz$/, '');
   if (kind === 'wat') return /\.wat$/.test(base) || /\.wat\.warc$/.test(base) ? 'wat' : undefined;
-  if (kind === 'warc') return /\.(warc|arc)$/.test(base) && !/\.wat\.warc$/.test(base) ? 'warc' : undefined;
+  if (kind === 'warc') return /\.warc$/.test(base) && !/\.wat\.warc$/.test(base) ? 'warc' : undefined;
   if (listFormat !== null) return listFormat;
   const ext = base.slice(base.lastIndexOf('.') + 1);
   return EXTENSIONS[ext];
