@@ -4,7 +4,7 @@
  * its own). The WAT files are generated with Common Crawl's shape: one gzip member per record, a
  * metadata record per page with ~60 links (a third of them IMG@/src, most with an alt).
  *
- *   npx tsx bench/ingest-wat.ts [smallMB=30] [factor=10]
+ *   npx tsx bench/ingest-wat.ts [smallMB=30] [factor=10]      (ROUNDS=3: best of alternating rounds)
  *   npx tsx bench/ingest-wat.ts --generate MB FILE      (just write a WAT file, for profiling)
  *
  * Prints MB/s of compressed input and pairs/s for: bare gunzip (zlib, all members), extraction
@@ -25,6 +25,7 @@ import { watRecordToUnit } from '../src/stages/ingest/wat.js';
 import { makeContext } from '../src/util/context.js';
 import { Rng } from '../src/util/rng.js';
 
+const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const WORDS = 'the a photo of red blue green small large old new house dog cat car tree city river mountain people street food table chair window garden beach sunset bridge'.split(' ');
 
 function record(i: number, rng: Rng): Buffer {
@@ -97,7 +98,15 @@ async function main(): Promise<void> {
       await generate(file, mb);
       const size = statSync(file).size / 1e6;
       // The store-writing run only at the small size: it is bounded by SQLite, not by reading.
-      const r: Record<string, { seconds: number; pairs: number; rssMB: number }> = { gunzip: child('gunzip', file), extract: child('extract', file) };
+      // Rounds alternate the contenders so machine load hits both alike; each one's best round counts.
+      const r: Record<string, { seconds: number; pairs: number; rssMB: number }> = {};
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const kind of ['gunzip', 'extract']) {
+          const m = child(kind, file);
+          const best = r[kind];
+          r[kind] = best && best.seconds <= m.seconds ? { ...best, rssMB: Math.max(best.rssMB, m.rssMB) } : { ...m, rssMB: Math.max(m.rssMB, best?.rssMB ?? 0) };
+        }
+      }
       if (mb === smallMB) r.ingest = child('ingest', file);
       for (const [name, m] of Object.entries(r)) {
         rows.push(`${size.toFixed(1).padStart(7)} MB  ${name.padEnd(8)} ${(size / m.seconds).toFixed(1).padStart(7)} MB/s  ${name === 'gunzip' ? '      -' : (m.pairs / m.seconds).toFixed(0).padStart(7)} pairs/s  peak RSS ${m.rssMB.toFixed(0)} MB`);
