@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Parser, type Handler } from 'htmlparser2';
-import { extractPage } from '../src/stages/crawl/extract.js';
+import { extractPage } from '../src/html/extract.js';
 import { corpusDir, corpusManifest } from '../src/util/corpus.js';
 
 const PARSER_OPTIONS = { decodeEntities: true } as const;

@@ -3,6 +3,7 @@ import { CheckConfigSchema } from './check.js';
 import { CrawlConfigSchema } from './crawl.js';
 import { FilterConfigSchema } from './filter.js';
 import { RefreshConfigSchema } from './refresh.js';
+import { IngestConfigSchema } from './ingest.js';
 import { ShardConfigSchema } from './shard.js';
 import { TrainConfigSchema } from './train.js';
 
@@ -18,6 +19,7 @@ export const ConfigSchema = z.strictObject({
   train: TrainConfigSchema.prefault({}),
   refresh: RefreshConfigSchema.prefault({}),
   check: CheckConfigSchema.prefault({}),
+  ingest: IngestConfigSchema.prefault({}),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

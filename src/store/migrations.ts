@@ -2,6 +2,7 @@ import { CRAWL_SCHEMA } from './schema/crawl.js';
 import { FILTER_SCHEMA } from './schema/filter.js';
 import { HARDENING_SCHEMA } from './schema/hardening.js';
 import { REFRESH_SCHEMA } from './schema/refresh.js';
+import { INGEST_SCHEMA } from './schema/ingest.js';
 import { SHARD_SCHEMA } from './schema/shard.js';
 import { SCORES_SCHEMA } from './schema/scores.js';
 
@@ -15,5 +16,6 @@ export const MIGRATIONS: readonly { version: number; sql: string }[] = [
   { version: 1, sql: CRAWL_SCHEMA + FILTER_SCHEMA + SHARD_SCHEMA },
   { version: 2, sql: HARDENING_SCHEMA },
   { version: 3, sql: REFRESH_SCHEMA },
+  { version: 4, sql: INGEST_SCHEMA },
   { version: 5, sql: SCORES_SCHEMA },
 ];

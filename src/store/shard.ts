@@ -14,6 +14,8 @@ export interface ShardCandidate {
   width: number;
   height: number;
   format: string;
+  /** Columns an ingest saved for this pair (`--save-columns`), as JSON; null for crawled pairs. */
+  savedColumns: string | null;
 }
 
 export interface ShardRecord {
@@ -58,7 +60,8 @@ function prepareShardStatements(db: Db) {
       ORDER BY b.sha256, pr.alt_norm, pr.id`),
     page: db.prepare<[afterSeq: number, limit: number], ShardCandidate>(`
       SELECT q.seq, pr.id AS pairId, i.url, coalesce(pg.final_url, pg.url) AS pageUrl,
-             pr.alt_raw AS altRaw, pr.alt_norm AS alt, b.sha256, b.width, b.height, b.format
+             pr.alt_raw AS altRaw, pr.alt_norm AS alt, b.sha256, b.width, b.height, b.format,
+             (SELECT s.columns FROM ingest_pairs s WHERE s.pair_id = pr.id) AS savedColumns
       FROM temp.shard_queue q
       JOIN pairs pr ON pr.id = q.pair_id
       JOIN images i ON i.id = pr.image_id

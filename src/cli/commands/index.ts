@@ -1,5 +1,6 @@
 import type { CommandDef } from '../command.js';
 import { crawlCommand } from './crawl.js';
+import { ingestCommand } from './ingest.js';
 import { filterCommand } from './filter.js';
 import { statsCommand } from './stats.js';
 import { shardCommand } from './shard.js';
@@ -17,6 +18,7 @@ import { reportCommand } from './report.js';
 /** Every subcommand, in the order --help lists them. Only commands that work are listed. */
 export const COMMANDS: readonly CommandDef[] = [
   crawlCommand,
+  ingestCommand,
   filterCommand,
   shardCommand,
   trainCommand,

@@ -1,6 +1,6 @@
 import { FetchFailure } from './failure.js';
 import { headerValue, mediaType, type HttpClient, type ResponseHeaders } from './http.js';
-import { normalizeUrl } from './url.js';
+import { normalizeUrl } from '../../html/url.js';
 
 /**
  * A GET that follows redirects (at most `maxRedirects`, loops detected, each hop cleared by

@@ -3,7 +3,7 @@ import { sha256Hex } from '../../util/hash.js';
 import { FetchFailure } from './failure.js';
 import { headerValue, headerValues } from './http.js';
 import { probeImage } from './probe.js';
-import { formatOptOut, parseRobotsDirectives } from './robots-directives.js';
+import { formatOptOut, parseRobotsDirectives } from '../../html/robots-directives.js';
 import type { Runtime } from './runtime.js';
 
 /**

@@ -9,7 +9,8 @@
  *
  * Parts: seeds.ts and scope.ts (what to crawl), scheduler.ts and hosts.ts (when: politeness),
  * robots*.ts, fetcher.ts and http.ts (undici, limits, redirects, retries), page-task.ts with
- * charset.ts, extract.ts and sitemap.ts, image-task.ts with probe.ts and image-store.ts,
+ * sitemap.ts and src/html/ (charset, extraction, URL forms; shared with ingest's WARC reader),
+ * image-task.ts with probe.ts and image-store.ts,
  * writer.ts (results in batched transactions), session.ts (wires one invocation together),
  * summary.ts.
  */
@@ -38,14 +39,23 @@ function noSeeds(): Error {
   return usageError('no seeds: give --seeds URL... or --seeds-file FILE', 'e.g. align-data crawl --seeds https://example.com/');
 }
 
-export async function runCrawl(config: CrawlConfig, ctx: StageContext): Promise<CrawlSummary> {
-  const seeds = resolveSeeds(config.seeds, config.seedsFile);
-  if (seeds.length === 0 && !existsSync(storePath(ctx.dataDir))) throw noSeeds();
+export interface CrawlRunOptions {
+  /**
+   * Download the queued images only: no page is fetched and no seed is needed (what ingest's
+   * download step runs: the same scheduler, politeness and image checks). @default false
+   */
+  imagesOnly?: boolean;
+}
+
+export async function runCrawl(config: CrawlConfig, ctx: StageContext, options: CrawlRunOptions = {}): Promise<CrawlSummary> {
+  const imagesOnly = options.imagesOnly ?? false;
+  const seeds = imagesOnly ? [] : resolveSeeds(config.seeds, config.seedsFile);
+  if (seeds.length === 0 && !imagesOnly && !existsSync(storePath(ctx.dataDir))) throw noSeeds();
   const db = openStore(ctx.dataDir);
   try {
     const store = new CrawlStore(db);
-    const run = startRun(store, config, seeds, ctx);
-    return await crawl(store, config, ctx, run);
+    const run = startRun(store, config, seeds, ctx, imagesOnly);
+    return await crawl(store, config, ctx, run, imagesOnly);
   } finally {
     db.close();
   }
@@ -59,13 +69,13 @@ interface RunInfo {
 }
 
 /** Resumes the unfinished run if there is one, puts killed and stale rows back in the queue, adds the seeds. */
-function startRun(store: CrawlStore, config: CrawlConfig, seeds: string[], ctx: StageContext): RunInfo {
+function startRun(store: CrawlStore, config: CrawlConfig, seeds: string[], ctx: StageContext, imagesOnly: boolean): RunInfo {
   const now = Date.now();
   const prior = store.findUnfinishedRun();
   const priorSeeds = prior?.config ? ((JSON.parse(prior.config) as { seeds?: string[] }).seeds ?? []) : [];
   const runSeeds = seeds.length > 0 ? seeds : priorSeeds;
   const record = JSON.stringify({ seeds: runSeeds, config: { ...config, seeds: undefined } });
-  if (runSeeds.length === 0 && store.queuedCounts().pages === 0) throw noSeeds();
+  if (runSeeds.length === 0 && !imagesOnly && store.queuedCounts().pages === 0) throw noSeeds();
   const run = prior
     ? { id: prior.id, startedAt: prior.started_at, resumed: true, seeds: runSeeds }
     : { id: store.startRun(now, record), startedAt: now, resumed: false, seeds: runSeeds };
@@ -83,11 +93,11 @@ function startRun(store: CrawlStore, config: CrawlConfig, seeds: string[], ctx: 
   return run;
 }
 
-async function crawl(store: CrawlStore, config: CrawlConfig, ctx: StageContext, run: RunInfo): Promise<CrawlSummary> {
-  const budget = config.maxPages === null ? Infinity : config.maxPages - store.countPagesFetchedSince(run.startedAt);
+async function crawl(store: CrawlStore, config: CrawlConfig, ctx: StageContext, run: RunInfo, imagesOnly: boolean): Promise<CrawlSummary> {
+  const budget = imagesOnly ? 0 : config.maxPages === null ? Infinity : config.maxPages - store.countPagesFetchedSince(run.startedAt);
   let session: CrawlSession;
   try {
-    session = openSession(store, config, ctx, run.seeds, budget);
+    session = openSession(store, config, ctx, run.seeds, budget, imagesOnly);
   } catch (err) {
     throw asRunError(err, ctx.dataDir);
   }

@@ -1,13 +1,13 @@
 import type { ClaimedPage, NewPage, NewPair, PageResult } from '../../store/crawl.js';
 import { altKey, normalizeAlt, wordCount } from '../../util/text.js';
-import { decodeHtml } from './charset.js';
-import { extractPage } from './extract.js';
+import { decodeHtml } from '../../html/charset.js';
+import { extractPage } from '../../html/extract.js';
 import type { Fetched } from './fetcher.js';
 import { headerValue, headerValues, mediaType } from './http.js';
-import { formatOptOut, parseRobotsDirectives } from './robots-directives.js';
+import { formatOptOut, parseRobotsDirectives } from '../../html/robots-directives.js';
 import type { Runtime } from './runtime.js';
 import { looksLikeSitemap, parseSitemap } from './sitemap.js';
-import { hostOf, normalizeUrl } from './url.js';
+import { hostOf, normalizeUrl } from '../../html/url.js';
 
 /**
  * One page or sitemap: fetch (conditional when stored), then either a 304 that keeps what was

@@ -3,7 +3,7 @@ import { sleep, type BeforeRequest } from './fetcher.js';
 import type { HostState, HostTable } from './hosts.js';
 import { ROBOTS_MAX_BYTES, isReusable, makeRobotsRules, type RobotsSource } from './robots.js';
 import type { Runtime } from './runtime.js';
-import { hostOf, normalizeUrl } from './url.js';
+import { hostOf, normalizeUrl } from '../../html/url.js';
 
 /**
  * robots.txt before any other request to a host: reused from the hosts table while fresh,

@@ -1,5 +1,5 @@
 import robotsParserModule from 'robots-parser';
-import { ROBOTS_AGENT } from './robots-directives.js';
+import { ROBOTS_AGENT } from '../../html/robots-directives.js';
 
 interface RobotsParser {
   isAllowed(url: string, ua?: string): boolean | undefined;

@@ -37,6 +37,8 @@ export class Scheduler {
     private readonly hosts: HostTable,
     pageBudget: number,
     private readonly onProgress: () => void,
+    /** Claim queued images only, never pages or sitemaps (ingest's download step). */
+    private readonly imagesOnly = false,
   ) {
     this.pageBudget = pageBudget;
   }
@@ -141,6 +143,7 @@ export class Scheduler {
       const row = h.images.shift();
       if (row) return { kind: 'image', row, tries: this.takeTries(`i${row.id}`) };
     }
+    if (this.imagesOnly) return undefined;
     for (;;) {
       if (h.pages.length === 0 && !h.pagesDrained) {
         const sitemapsOnly = this.pageBudget <= 0;

@@ -1,5 +1,5 @@
 import type { CrawlConfig } from '../../config/crawl.js';
-import { registrableDomain } from './url.js';
+import { registrableDomain } from '../../html/url.js';
 
 /** Which discovered page URLs are followed. Seeds are always fetched; images are fetched wherever they live. */
 export interface Scope {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { usageError } from '../../errors.js';
 import type { NewPage } from '../../store/crawl.js';
-import { hostOf, normalizeUrl } from './url.js';
+import { hostOf, normalizeUrl } from '../../html/url.js';
 
 /**
  * Seeds: `--seeds URL...` and `--seeds-file FILE` (one URL a line, `#` starts a comment).

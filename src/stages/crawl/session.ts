@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import type { CrawlConfig } from '../../config/crawl.js';
 import type { CrawlStore } from '../../store/crawl.js';
 import type { StageContext } from '../../util/context.js';
-import { packageVersion } from '../../util/version.js';
+import { makeUserAgent } from '../../net/user-agent.js';
 import { Fetcher, type FetchPolicy } from './fetcher.js';
 import { HostTable, type HostState } from './hosts.js';
 import { HttpClient } from './http.js';
@@ -25,10 +25,10 @@ export interface CrawlSession {
 }
 
 export function userAgent(config: CrawlConfig): string {
-  return `align-data/${packageVersion()} (+${config.contactUrl})`;
+  return makeUserAgent(config.contactUrl);
 }
 
-export function openSession(store: CrawlStore, config: CrawlConfig, ctx: StageContext, seeds: string[], pageBudget: number): CrawlSession {
+export function openSession(store: CrawlStore, config: CrawlConfig, ctx: StageContext, seeds: string[], pageBudget: number, imagesOnly = false): CrawlSession {
   // Every request listens to the run's signal: one of our own, fed by ctx.signal, may have many listeners.
   const stop = new AbortController();
   setMaxListeners(0, stop.signal);
@@ -70,7 +70,7 @@ export function openSession(store: CrawlStore, config: CrawlConfig, ctx: StageCo
     signal: stop.signal,
     log: ctx.log,
   };
-  const scheduler = new Scheduler(rt, hosts, pageBudget, () => reportProgress(rt, ctx));
+  const scheduler = new Scheduler(rt, hosts, pageBudget, () => reportProgress(rt, ctx), imagesOnly);
   return {
     rt,
     scheduler,

@@ -8,6 +8,7 @@ import { AlignError } from '../../errors.js';
 import { openStore, storePath } from '../../store/db.js';
 import { StatsStore, type BucketRow, type HostRow, type StoreTotals } from '../../store/filter-stats.js';
 import { withdrawalsByReason } from '../../store/withdrawals.js';
+import { IngestStore, type SourceCount } from '../../store/ingest.js';
 import type { StageContext } from '../../util/context.js';
 import { collectScoreStats, formatScoreStats, type ModelScoreStats } from './score-stats.js';
 import { formatCount as n, formatPercent as pct, renderFields, renderTable as table } from './format.js';
@@ -35,6 +36,8 @@ export interface DatasetStats {
   topHosts: HostRow[];
   /** Scores of `align-data score` (null when nothing was scored). */
   modelScores: ModelScoreStats | null;
+  /** Pairs and kept pairs by where they came from: 'crawl' or an ingest format (csv, parquet, wat, ...). */
+  sources: SourceCount[];
 }
 
 export function collectStats(ctx: StageContext, options: StatsOptions = {}): DatasetStats {
@@ -78,6 +81,7 @@ export function collectStats(ctx: StageContext, options: StatsOptions = {}): Dat
       },
       topHosts: store.topHosts(options.topHosts ?? 10),
       modelScores: collectScoreStats(db),
+      sources: new IngestStore(db).countBySource(),
     };
   } finally {
     db.close();
@@ -116,6 +120,8 @@ export function formatStats(s: DatasetStats): string {
   hist('shorter side, px', s.histograms.shorterSide);
   hist('aspect ratio (long / short side)', s.histograms.aspectRatio);
   if (s.modelScores) out.push(...formatScoreStats(s.modelScores));
+  out.push('', 'pairs by source');
+  out.push(...table(['source', 'pairs', 'kept'], s.sources.map((r) => [r.source, n(r.pairs), n(r.kept)])));
   out.push('', 'top hosts (by pairs)');
   out.push(...table(['host', 'pages', 'pairs', 'kept'], s.topHosts.map((h) => [h.host, n(h.pages), n(h.pairs), n(h.kept)])));
   return out.join('\n') + '\n';

@@ -121,6 +121,8 @@ function toSample(c: ShardCandidate, r: Extract<EncodeResult, { ok: true }>): Wd
     original_format: c.format,
     width: r.width,
     height: r.height,
+    // Columns an ingest was asked to keep (--save-columns): nested, so they never shadow a key above.
+    ...(c.savedColumns !== null ? { columns: JSON.parse(c.savedColumns) as unknown } : {}),
   };
   return { members: (key) => ({ jpg: r.data, json: JSON.stringify({ key, ...meta }), txt: c.alt }) };
 }

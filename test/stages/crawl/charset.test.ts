@@ -7,8 +7,8 @@ import {
   decodeHtml,
   prescanMetaCharset,
   resolveEncodingLabel,
-} from '../../../src/stages/crawl/charset.js';
-import { extractPage } from '../../../src/stages/crawl/extract.js';
+} from '../../../src/html/charset.js';
+import { extractPage } from '../../../src/html/extract.js';
 import { ROOT } from '../../helpers/paths.js';
 
 // The fixtures were encoded by Python's codecs (test/fixtures/pages/make-fixtures.py); the strings

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { extractPage, type PageExtract } from '../../../src/stages/crawl/extract.js';
+import { extractPage, type PageExtract } from '../../../src/html/extract.js';
 import { corpusDir, corpusManifest, type ManifestEntry } from '../../helpers/paths.js';
 
 /**

@@ -1,4 +1,4 @@
-import { extractPage, PageExtractor, type PageExtract } from '../../../src/stages/crawl/extract.js';
+import { extractPage, PageExtractor, type PageExtract } from '../../../src/html/extract.js';
 
 const PAGE = 'https://site.test/dir/page.html';
 

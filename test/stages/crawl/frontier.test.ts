@@ -8,7 +8,7 @@ import { AlignError } from '../../../src/errors.js';
 import { runCrawl } from '../../../src/stages/crawl/index.js';
 import { makeScope } from '../../../src/stages/crawl/scope.js';
 import { readSeedsFile } from '../../../src/stages/crawl/seeds.js';
-import { normalizeUrl, registrableDomain } from '../../../src/stages/crawl/url.js';
+import { normalizeUrl, registrableDomain } from '../../../src/html/url.js';
 import { makeContext } from '../../../src/util/context.js';
 import { Logger } from '../../../src/util/log.js';
 import { makeTempDir } from '../../helpers/paths.js';

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { extractPage } from '../../../src/stages/crawl/extract.js';
+import { extractPage } from '../../../src/html/extract.js';
 import { normalizeAlt } from '../../../src/util/text.js';
 import { ROOT, corpusDir, corpusManifest, makeTempDir } from '../../helpers/paths.js';
 import { serverPool, type Route, type TestServer } from '../../helpers/server.js';

@@ -1,4 +1,4 @@
-import { formatOptOut, parseRobotsDirectives } from '../../../src/stages/crawl/robots-directives.js';
+import { formatOptOut, parseRobotsDirectives } from '../../../src/html/robots-directives.js';
 
 describe('parseRobotsDirectives (X-Robots-Tag and robots meta values)', () => {
   test('plain directives, any case and spacing; none = noindex + nofollow', () => {

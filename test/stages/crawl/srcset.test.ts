@@ -1,4 +1,4 @@
-import { isDecodableImageType, isPlaceholderSrc, parseSrcset, pickLargest, sortLargestFirst } from '../../../src/stages/crawl/srcset.js';
+import { isDecodableImageType, isPlaceholderSrc, parseSrcset, pickLargest, sortLargestFirst } from '../../../src/html/srcset.js';
 
 describe('parseSrcset (the HTML standard algorithm)', () => {
   test('w and x descriptors, white space anywhere, no descriptor = 1x', () => {
