@@ -107,9 +107,7 @@ export class ReportStore {
   }
 
   /** The refresh stage's runs, newest first; null when this store has never had a refresh (no table). */
-  refreshRuns(limit: number): RefreshRun[] | null {
-    const exists = this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'refresh_runs'`).get();
-    if (!exists) return null;
+  refreshRuns(limit: number): RefreshRun[] {
     return this.db
       .prepare(`SELECT id, started_at AS startedAt, ended_at AS endedAt, exit_code AS exitCode, summary_json AS summaryJson
                 FROM refresh_runs ORDER BY id DESC LIMIT ?`)

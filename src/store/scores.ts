@@ -111,3 +111,26 @@ export class ScoreStore {
     return this.stmts.latestRun!.get() as { runDir: string; step: number } | undefined;
   }
 }
+
+/** The scores as `stats` and `report` show them. */
+export interface ModelScoreStats {
+  /** Pairs with a score (their image decoded). */
+  scored: number;
+  mean: number | null;
+  /** The run (and checkpoint step) most scores came from. */
+  run: { runDir: string; step: number } | null;
+  /** The score the last filter run kept down to, when model-score was enabled in it. */
+  threshold: number | null;
+  histogram: ScoreBucket[];
+}
+
+/** Null when nothing was scored. */
+export function collectScoreStats(db: Db): ModelScoreStats | null {
+  const store = new ScoreStore(db);
+  const { withScore } = store.counts();
+  if (withScore === 0) return null;
+  const options = store.lastFilterOptions();
+  let threshold: number | null = null;
+  if (options?.enabled) threshold = options.minScore ?? (options.keepFraction === undefined ? null : store.thresholdFor(options.keepFraction));
+  return { scored: withScore, mean: store.mean(), run: store.mainRun() ?? null, threshold, histogram: store.histogram() };
+}

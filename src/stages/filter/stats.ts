@@ -10,7 +10,8 @@ import { StatsStore, type BucketRow, type HostRow, type StoreTotals } from '../.
 import { withdrawalsByReason } from '../../store/withdrawals.js';
 import { IngestStore, type SourceCount } from '../../store/ingest.js';
 import type { StageContext } from '../../util/context.js';
-import { collectScoreStats, formatScoreStats, type ModelScoreStats } from './score-stats.js';
+import { collectScoreStats, type ModelScoreStats } from '../../store/scores.js';
+import { formatScoreStats } from './score-stats.js';
 import { formatCount as n, formatPercent as pct, renderFields, renderTable as table } from './format.js';
 
 export interface StatsOptions {

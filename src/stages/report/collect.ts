@@ -2,7 +2,9 @@
 import { FilterConfigSchema, type FilterConfig } from '../../config/filter.js';
 import type { Db } from '../../store/db.js';
 import { type HostRow, StatsStore, type StoreTotals } from '../../store/filter-stats.js';
+import { IngestStore, type SourceCount } from '../../store/ingest.js';
 import { type FailureRow, type RefreshRun, ReportStore, type SheetPair, type ValueRow } from '../../store/report.js';
+import { collectScoreStats, type ModelScoreStats } from '../../store/scores.js';
 
 /** Pairs shown on each contact sheet: enough to see what the data is, few enough for a light page. */
 export const SHEET_SIZE = 24;
@@ -35,8 +37,12 @@ export interface ReportData {
   shards: { split: string; shards: number; samples: number; bytes: number }[];
   keptSheet: SheetPair[];
   rejectedSheet: SheetPair[];
-  /** null: no refresh_runs table (no refresh ever ran here). */
-  refreshRuns: RefreshRun[] | null;
+  /** The latest `align-data refresh` runs, newest first. */
+  refreshRuns: RefreshRun[];
+  /** Pairs and kept pairs by where they came from: 'crawl' or an ingest format. */
+  sources: SourceCount[];
+  /** The pair scores of `align-data score` (null: nothing scored). */
+  modelScores: ModelScoreStats | null;
 }
 
 /** Values past these are drawn in the last bin, so one huge image does not squash the chart. */
@@ -66,6 +72,8 @@ export function collectReportData(db: Db, fallbackFilter: FilterConfig): ReportD
     keptSheet: store.keptSample(SHEET_SIZE),
     rejectedSheet: store.rejectedSample(SHEET_SIZE),
     refreshRuns: store.refreshRuns(RUNS_LISTED),
+    sources: new IngestStore(db).countBySource(),
+    modelScores: collectScoreStats(db),
   };
 }
 

@@ -78,8 +78,8 @@ export function crawlRunsTable(rows: readonly CrawlRunRow[]): string {
   );
 }
 
-export function refreshTable(runs: readonly RefreshRun[] | null): string {
-  if (runs === null || runs.length === 0) return '<p class="muted">no refresh runs</p>';
+export function refreshTable(runs: readonly RefreshRun[]): string {
+  if (runs.length === 0) return '<p class="muted">no refresh runs</p>';
   return table(
     ['run', 'started', 'ended', 'exit code', 'summary'],
     runs.map((r) => [r.id, r.startedAt ?? '–', r.endedAt ?? '–', r.exitCode ?? '–', summaryLine(r.summaryJson)]),

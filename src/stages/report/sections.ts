@@ -25,6 +25,8 @@ export async function renderSections(d: ReportData, o: RenderOptions): Promise<{
     section('histograms', 'Shorter side, aspect ratio and word count (dashed: the filter thresholds)', charts(await histograms(d, svg))),
     section('hosts', 'Top hosts', await hosts(d, svg)),
     section('crawl', 'Crawl runs and failures by reason', await crawl(d, svg)),
+    section('sources', 'Pairs by source', await sources(d, svg)),
+    section('scores', 'Model scores (image/caption cosine of a trained run; dashed: the model-score threshold)', await scores(d, svg)),
   ];
   const kept = await Promise.all(d.keptSheet.map((p) => thumbnailUri(o.dataDir, p.sha256)));
   const rejected = await Promise.all(d.rejectedSheet.map((p) => thumbnailUri(o.dataDir, p.sha256)));
@@ -99,6 +101,27 @@ async function crawl(d: ReportData, svg: Svg): Promise<string> {
     ? '<p class="muted">no failed page or image</p>'
     : charts([await svg(groupedBarsSpec(d.failures.map((f) => ({ category: f.reason, series: `${f.kind}s`, n: f.n })), { title: 'Failures by reason', x: 'URLs', colors: ['#8c6bb1', '#e6a23c'] }))]);
   return crawlRunsTable(d.crawlRuns) + failures;
+}
+
+async function sources(d: ReportData, svg: Svg): Promise<string> {
+  if (d.sources.length === 0) return '<p class="muted">no pairs yet</p>';
+  const rows = d.sources.flatMap((s) => [
+    { category: s.source, series: 'pairs', n: s.pairs },
+    { category: s.source, series: 'kept', n: s.kept },
+  ]);
+  const chart = await svg(groupedBarsSpec(rows, { title: 'Pairs per source', x: 'pairs', colors: ['#3a7d44', '#5b7b9a'] }));
+  return charts([chart]) + table(['source', 'pairs', 'kept'], d.sources.map((s) => [s.source, num(s.pairs), num(s.kept)]));
+}
+
+async function scores(d: ReportData, svg: Svg): Promise<string> {
+  const s = d.modelScores;
+  if (!s) return '<p class="muted">no pair scored yet (align-data score --run RUN)</p>';
+  const rows = s.histogram.map((b) => ({ value: b.from, kept: b.kept, rejected: b.pairs - b.kept }));
+  const thresholds: Threshold[] = s.threshold === null ? [] : [{ value: s.threshold, label: `≥ ${s.threshold.toFixed(3)}` }];
+  const from = s.run ? ` of ${s.run.runDir} at step ${s.run.step}` : '';
+  const chart = await svg(histogramSpec(rows, { title: `Model score${from}`, x: 'cosine', step: 0.1, thresholds }));
+  const note = s.threshold === null ? 'the model-score filter was not applied in the last filter run' : `threshold ${s.threshold.toFixed(4)}`;
+  return charts([chart]) + `<p class="muted">${num(s.scored)} pairs scored, mean ${s.mean?.toFixed(3) ?? '-'}; ${note}</p>`;
 }
 
 async function runCurves(run: string, svg: Svg): Promise<string> {

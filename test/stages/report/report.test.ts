@@ -40,6 +40,8 @@ beforeAll(async () => {
   await import('node:fs').then((fs) => fs.writeFileSync(config, JSON.stringify({ train: { model: { preset: 'tiny' }, evalEverySteps: 2, batchSize: 16 } })));
   const r = await runCli(['train', '--data-dir', dataDir, '--val', join(dataDir, 'shards', 'val-{000000..000000}.tar'), '--steps', '4', '--out', runDir, '--config', config, '--quiet']);
   if (r.code !== 0) throw new Error(`train exited ${r.code}: ${r.stderr}`);
+  const scored = await runCli(['score', '--data-dir', dataDir, '--run', runDir, '--quiet']);
+  if (scored.code !== 0) throw new Error(`score exited ${scored.code}: ${scored.stderr}`);
 }, 180_000);
 
 async function report(args: string[]): Promise<{ code: number; summary: ReportSummary; html: string; stderr: string }> {
@@ -60,8 +62,8 @@ describe('align-data report', () => {
     const out = join(tmp.dir, 'report.html');
     const r = await report(['--run', runDir, '--out', out]);
     expect(r.code).toBe(0);
-    // decisions, 3 histograms, hosts, failures, loss, temperature, Recall@K
-    expect(r.summary.charts).toBe(9);
+    // decisions, 3 histograms, hosts, failures, sources, model scores, loss, temperature, Recall@K
+    expect(r.summary.charts).toBe(11);
     expect(r.summary.thumbnails).toBeGreaterThan(20);
     const browser = await puppeteer.launch({
       executablePath: CHROMIUM,
@@ -89,11 +91,11 @@ describe('align-data report', () => {
         images: [...document.images].map((i) => ({ complete: i.complete, w: i.naturalWidth })),
         sections: [...document.querySelectorAll('section')].map((s) => s.id),
       }));
-      expect(seen.charts).toHaveLength(9);
+      expect(seen.charts).toHaveLength(11);
       for (const c of seen.charts) expect(c.w > 100 && c.marks > 5).toBe(true);
       expect(seen.images).toHaveLength(r.summary.thumbnails);
       expect(seen.images.every((i) => i.complete && i.w > 0)).toBe(true);
-      expect(seen.sections).toEqual(['totals', 'decisions', 'histograms', 'hosts', 'crawl', 'kept-sheet', 'rejected-sheet', 'refresh', 'run']);
+      expect(seen.sections).toEqual(['totals', 'decisions', 'histograms', 'hosts', 'crawl', 'sources', 'scores', 'kept-sheet', 'rejected-sheet', 'refresh', 'run']);
       expect(errors).toEqual([]);
       expect(leaving).toEqual([]);
       const shot = join(process.env.ALIGN_SCREENSHOT_DIR ?? tmpdir(), 'align-report.png');
@@ -119,14 +121,13 @@ describe('align-data report', () => {
     expect((rejected.match(/<figure>/g) ?? []).length).toBeLessThanOrEqual(24);
   });
 
-  test('refresh history: "no refresh runs" without the table, the runs when refresh has recorded some', async () => {
+  test('refresh history: "no refresh runs" before any, the runs when refresh has recorded some', async () => {
     const { html } = await report(['--out', join(tmp.dir, 'no-refresh.html')]);
     expect(sectionOf(html, 'refresh')).toContain('no refresh runs');
     const other = join(tmp.dir, 'refreshed');
     cpSync(dataDir, other, { recursive: true });
     const db = new Database(join(other, 'align.db'));
-    // The refresh stage's table, as its migration creates it.
-    db.exec('CREATE TABLE refresh_runs(id INTEGER PRIMARY KEY, started_at TEXT, ended_at TEXT, exit_code INTEGER, summary_json TEXT)');
+    // A row as `align-data refresh` records it (migration 3's table).
     db.prepare('INSERT INTO refresh_runs VALUES (1, ?, ?, 0, ?)').run('2026-11-01T03:00:00Z', '2026-11-01T03:04:00Z', JSON.stringify({ pagesNew: 12, withdrawn: 3 }));
     db.close();
     const r = await runCli(['report', '--data-dir', other, '--out', join(tmp.dir, 'refresh.html'), '--quiet']);
@@ -134,6 +135,23 @@ describe('align-data report', () => {
     const refresh = sectionOf(readFileSync(join(tmp.dir, 'refresh.html'), 'utf8'), 'refresh');
     expect(refresh).toContain('2026-11-01T03:04:00Z');
     expect(refresh).toContain('pagesNew 12, withdrawn 3');
+  });
+
+  test('pairs by source, and the model-score histogram with the threshold the last filter run applied', async () => {
+    const { html } = await report(['--out', join(tmp.dir, 'sources.html')]);
+    expect(sectionOf(html, 'sources')).toMatch(/<td>crawl<\/td>/);
+    const scores = sectionOf(html, 'scores');
+    expect(scores).toContain('<svg');
+    expect(scores).toContain('was not applied');
+    const other = join(tmp.dir, 'scored');
+    cpSync(dataDir, other, { recursive: true });
+    const config = join(tmp.dir, 'keep-half.json');
+    await import('node:fs').then((fs) => fs.writeFileSync(config, JSON.stringify({ filter: { modelScore: { enabled: true, keepFraction: 0.5 } } })));
+    expect((await runCli(['filter', '--data-dir', other, '--config', config, '--quiet'])).code).toBe(0);
+    expect((await runCli(['report', '--data-dir', other, '--out', join(tmp.dir, 'threshold.html'), '--quiet'])).code).toBe(0);
+    const applied = sectionOf(readFileSync(join(tmp.dir, 'threshold.html'), 'utf8'), 'scores');
+    expect(applied).toMatch(/threshold -?\d\.\d{4}/);
+    expect(applied).toContain('≥ ');
   });
 
   test('stats --html writes the same page', async () => {
