@@ -1,4 +1,3 @@
-import type { Statement } from 'better-sqlite3';
 import type { Db } from './db.js';
 
 /** A pair to score: its id, caption and the sha256 of its stored image. */
@@ -22,64 +21,69 @@ export interface ScoreBucket {
   kept: number;
 }
 
+/** The statements, prepared once per connection and named, so a typo is a type error. */
+function prepareScoreStatements(db: Db) {
+  return {
+    findRun: db.prepare('SELECT id FROM score_runs WHERE run_dir = ? AND step = ?'),
+    insertRun: db.prepare('INSERT INTO score_runs (run_dir, step, started_at) VALUES (?, ?, ?)'),
+    todo: db.prepare(`SELECT p.id AS pairId, p.alt_norm AS caption, i.sha256 AS sha256
+      FROM pairs p JOIN images i ON i.id = p.image_id LEFT JOIN pair_scores s ON s.pair_id = p.id
+      WHERE i.status = 'ok' AND i.sha256 IS NOT NULL AND p.id > ? AND (s.pair_id IS NULL OR s.score_run_id <> ?)
+      ORDER BY p.id LIMIT ?`),
+    countTodo: db.prepare(`SELECT count(*) FROM pairs p JOIN images i ON i.id = p.image_id LEFT JOIN pair_scores s ON s.pair_id = p.id
+      WHERE i.status = 'ok' AND i.sha256 IS NOT NULL AND (s.pair_id IS NULL OR s.score_run_id <> ?)`),
+    upsert: db.prepare(`INSERT INTO pair_scores (pair_id, score_run_id, score, error) VALUES (?, ?, ?, ?)
+      ON CONFLICT (pair_id) DO UPDATE SET score_run_id = excluded.score_run_id, score = excluded.score, error = excluded.error`),
+    counts: db.prepare('SELECT count(*) AS scored, count(score) AS withScore FROM pair_scores'),
+    // floor() without the math functions: CAST truncates toward zero, so shift into positives first.
+    histogram: db.prepare(`SELECT max(0, min(19, CAST((s.score + 1) * 10 AS INTEGER))) - 10 AS b, count(*) AS n,
+      coalesce(sum(d.kept = 1), 0) AS kept
+      FROM pair_scores s LEFT JOIN decisions d ON d.pair_id = s.pair_id WHERE s.score IS NOT NULL GROUP BY b ORDER BY b`),
+    lastFilterConfig: db.prepare('SELECT config FROM filter_runs WHERE finished_at IS NOT NULL ORDER BY id DESC LIMIT 1'),
+    latestRun: db.prepare('SELECT r.run_dir AS runDir, r.step FROM score_runs r WHERE r.id = (SELECT score_run_id FROM pair_scores GROUP BY score_run_id ORDER BY count(*) DESC LIMIT 1)'),
+  };
+}
+
 /**
  * The score stage's SQL and the scores' statistics. The work list is keyset-paged by pair id:
  * a pair needs a score when it has none or one from another score run, so a killed run resumes
  * and a second run does only new pairs. (A partition filter would be one more WHERE term.)
  */
 export class ScoreStore {
-  private readonly stmts: Record<string, Statement>;
+  private readonly stmts: ReturnType<typeof prepareScoreStatements>;
 
   constructor(readonly db: Db) {
-    this.stmts = {
-      findRun: db.prepare('SELECT id FROM score_runs WHERE run_dir = ? AND step = ?'),
-      insertRun: db.prepare('INSERT INTO score_runs (run_dir, step, started_at) VALUES (?, ?, ?)'),
-      todo: db.prepare(`SELECT p.id AS pairId, p.alt_norm AS caption, i.sha256 AS sha256
-        FROM pairs p JOIN images i ON i.id = p.image_id LEFT JOIN pair_scores s ON s.pair_id = p.id
-        WHERE i.status = 'ok' AND i.sha256 IS NOT NULL AND p.id > ? AND (s.pair_id IS NULL OR s.score_run_id <> ?)
-        ORDER BY p.id LIMIT ?`),
-      countTodo: db.prepare(`SELECT count(*) FROM pairs p JOIN images i ON i.id = p.image_id LEFT JOIN pair_scores s ON s.pair_id = p.id
-        WHERE i.status = 'ok' AND i.sha256 IS NOT NULL AND (s.pair_id IS NULL OR s.score_run_id <> ?)`),
-      upsert: db.prepare(`INSERT INTO pair_scores (pair_id, score_run_id, score, error) VALUES (?, ?, ?, ?)
-        ON CONFLICT (pair_id) DO UPDATE SET score_run_id = excluded.score_run_id, score = excluded.score, error = excluded.error`),
-      counts: db.prepare('SELECT count(*) AS scored, count(score) AS withScore FROM pair_scores'),
-      // floor() without the math functions: CAST truncates toward zero, so shift into positives first.
-      histogram: db.prepare(`SELECT max(0, min(19, CAST((s.score + 1) * 10 AS INTEGER))) - 10 AS b, count(*) AS n,
-        coalesce(sum(d.kept = 1), 0) AS kept
-        FROM pair_scores s LEFT JOIN decisions d ON d.pair_id = s.pair_id WHERE s.score IS NOT NULL GROUP BY b ORDER BY b`),
-      lastFilterConfig: db.prepare('SELECT config FROM filter_runs WHERE finished_at IS NOT NULL ORDER BY id DESC LIMIT 1'),
-      latestRun: db.prepare('SELECT r.run_dir AS runDir, r.step FROM score_runs r WHERE r.id = (SELECT score_run_id FROM pair_scores GROUP BY score_run_id ORDER BY count(*) DESC LIMIT 1)'),
-    };
+    this.stmts = prepareScoreStatements(db);
   }
 
   /** The id of the score run for (runDir, step), created on first use. */
   scoreRunId(runDir: string, step: number, now: number): number {
-    const found = this.stmts.findRun!.pluck().get(runDir, step) as number | undefined;
-    return found ?? Number(this.stmts.insertRun!.run(runDir, step, now).lastInsertRowid);
+    const found = this.stmts.findRun.pluck().get(runDir, step) as number | undefined;
+    return found ?? Number(this.stmts.insertRun.run(runDir, step, now).lastInsertRowid);
   }
 
   /** The next pairs after `afterId` that need a score from `scoreRunId`. */
   pairsToScore(scoreRunId: number, afterId: number, limit: number): PairToScore[] {
-    return this.stmts.todo!.all(afterId, scoreRunId, limit) as PairToScore[];
+    return this.stmts.todo.all(afterId, scoreRunId, limit) as PairToScore[];
   }
 
   countToScore(scoreRunId: number): number {
-    return this.stmts.countTodo!.pluck().get(scoreRunId) as number;
+    return this.stmts.countTodo.pluck().get(scoreRunId) as number;
   }
 
   saveScores(scoreRunId: number, rows: readonly ScoreRow[]): void {
     this.db.transaction(() => {
-      for (const r of rows) this.stmts.upsert!.run(r.pairId, scoreRunId, r.score, r.error);
+      for (const r of rows) this.stmts.upsert.run(r.pairId, scoreRunId, r.score, r.error);
     })();
   }
 
   counts(): { scored: number; withScore: number } {
-    return this.stmts.counts!.get() as { scored: number; withScore: number };
+    return this.stmts.counts.get() as { scored: number; withScore: number };
   }
 
   /** Pairs per score bucket of width 0.1 from -1 to 1. */
   histogram(): ScoreBucket[] {
-    const rows = this.stmts.histogram!.all() as { b: number; n: number; kept: number }[];
+    const rows = this.stmts.histogram.all() as { b: number; n: number; kept: number }[];
     return rows.map((r) => ({ from: r.b / 10, pairs: r.n, kept: r.kept }));
   }
 
@@ -93,7 +97,7 @@ export class ScoreStore {
 
   /** The model-score options of the last finished filter run (undefined when none or unreadable). */
   lastFilterOptions(): { enabled?: boolean; minScore?: number | null; keepFraction?: number } | undefined {
-    const config = this.stmts.lastFilterConfig!.pluck().get() as string | undefined;
+    const config = this.stmts.lastFilterConfig.pluck().get() as string | undefined;
     if (!config) return undefined;
     try {
       return (JSON.parse(config) as { modelScore?: { enabled?: boolean; minScore?: number | null; keepFraction?: number } }).modelScore;
@@ -108,7 +112,7 @@ export class ScoreStore {
 
   /** The run most of the scores came from. */
   mainRun(): { runDir: string; step: number } | undefined {
-    return this.stmts.latestRun!.get() as { runDir: string; step: number } | undefined;
+    return this.stmts.latestRun.get() as { runDir: string; step: number } | undefined;
   }
 }
 

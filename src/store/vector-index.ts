@@ -71,37 +71,42 @@ function bitDim(dim: number): number {
   return Math.ceil(dim / 8) * 8;
 }
 
+/** The statements, prepared once per connection and named, so a typo is a type error. */
+function prepareIndexStatements(db: Database.Database) {
+  const q = (sql: string): Statement => db.prepare(sql);
+  return {
+    insertSample: q('INSERT INTO samples (key, shard, caption, url, page_url) VALUES (?, ?, ?, ?, ?)'),
+    insertImage: q('INSERT INTO image_vec (rowid, embedding) VALUES (?, ?)'),
+    insertText: q('INSERT INTO text_vec (rowid, embedding) VALUES (?, ?)'),
+    insertImageBits: q('INSERT INTO image_bits (rowid, embedding) VALUES (?, vec_quantize_binary(?))'),
+    insertTextBits: q('INSERT INTO text_bits (rowid, embedding) VALUES (?, vec_quantize_binary(?))'),
+    insertFailed: q('INSERT OR REPLACE INTO failed (shard, key, reason) VALUES (?, ?, ?)'),
+    knnImage: q('SELECT rowid AS id, distance FROM image_vec WHERE embedding MATCH ? AND k = ?'),
+    knnText: q('SELECT rowid AS id, distance FROM text_vec WHERE embedding MATCH ? AND k = ?'),
+    bitsImage: q('SELECT rowid AS id FROM image_bits WHERE embedding MATCH vec_quantize_binary(?) AND k = ?'),
+    bitsText: q('SELECT rowid AS id FROM text_bits WHERE embedding MATCH vec_quantize_binary(?) AND k = ?'),
+    insertVectors: q('INSERT INTO vectors (id, image, text) VALUES (?, ?, ?)'),
+    vectorImage: q('SELECT image FROM vectors WHERE id = ?'),
+    vectorText: q('SELECT text FROM vectors WHERE id = ?'),
+    sample: q('SELECT id, key, shard, caption, url, page_url AS pageUrl FROM samples WHERE id = ?'),
+    sampleByKey: q('SELECT id, key, shard, caption, url, page_url AS pageUrl FROM samples WHERE key = ? ORDER BY id LIMIT 1'),
+    keysOfShard: q('SELECT key FROM samples WHERE shard = ? UNION ALL SELECT key FROM failed WHERE shard = ?'),
+    shardDone: q('SELECT bytes, mtime_ms AS mtimeMs FROM shards_done WHERE shard = ?'),
+    markShard: q('INSERT OR REPLACE INTO shards_done (shard, bytes, mtime_ms, samples) VALUES (?, ?, ?, ?)'),
+    count: q('SELECT count(*) FROM samples'),
+    failedCount: q('SELECT count(*) FROM failed'),
+  };
+}
+
 export class VectorIndex {
   readonly db: Database.Database;
   readonly identity: IndexIdentity;
-  private readonly stmts: Record<string, Statement>;
+  private readonly stmts: ReturnType<typeof prepareIndexStatements>;
 
   private constructor(db: Database.Database, identity: IndexIdentity) {
     this.db = db;
     this.identity = identity;
-    const q = (sql: string): Statement => db.prepare(sql);
-    this.stmts = {
-      insertSample: q('INSERT INTO samples (key, shard, caption, url, page_url) VALUES (?, ?, ?, ?, ?)'),
-      insertImage: q('INSERT INTO image_vec (rowid, embedding) VALUES (?, ?)'),
-      insertText: q('INSERT INTO text_vec (rowid, embedding) VALUES (?, ?)'),
-      insertImageBits: q('INSERT INTO image_bits (rowid, embedding) VALUES (?, vec_quantize_binary(?))'),
-      insertTextBits: q('INSERT INTO text_bits (rowid, embedding) VALUES (?, vec_quantize_binary(?))'),
-      insertFailed: q('INSERT OR REPLACE INTO failed (shard, key, reason) VALUES (?, ?, ?)'),
-      knnImage: q('SELECT rowid AS id, distance FROM image_vec WHERE embedding MATCH ? AND k = ?'),
-      knnText: q('SELECT rowid AS id, distance FROM text_vec WHERE embedding MATCH ? AND k = ?'),
-      bitsImage: q('SELECT rowid AS id FROM image_bits WHERE embedding MATCH vec_quantize_binary(?) AND k = ?'),
-      bitsText: q('SELECT rowid AS id FROM text_bits WHERE embedding MATCH vec_quantize_binary(?) AND k = ?'),
-      insertVectors: q('INSERT INTO vectors (id, image, text) VALUES (?, ?, ?)'),
-      vectorImage: q('SELECT image FROM vectors WHERE id = ?'),
-      vectorText: q('SELECT text FROM vectors WHERE id = ?'),
-      sample: q('SELECT id, key, shard, caption, url, page_url AS pageUrl FROM samples WHERE id = ?'),
-      sampleByKey: q('SELECT id, key, shard, caption, url, page_url AS pageUrl FROM samples WHERE key = ? ORDER BY id LIMIT 1'),
-      keysOfShard: q('SELECT key FROM samples WHERE shard = ? UNION ALL SELECT key FROM failed WHERE shard = ?'),
-      shardDone: q('SELECT bytes, mtime_ms AS mtimeMs FROM shards_done WHERE shard = ?'),
-      markShard: q('INSERT OR REPLACE INTO shards_done (shard, bytes, mtime_ms, samples) VALUES (?, ?, ?, ?)'),
-      count: q('SELECT count(*) FROM samples'),
-      failedCount: q('SELECT count(*) FROM failed'),
-    };
+    this.stmts = prepareIndexStatements(db);
   }
 
   /**
@@ -170,36 +175,36 @@ export class VectorIndex {
 
   recordFailed(rows: readonly { shard: string; key: string; reason: string }[]): void {
     this.db.transaction(() => {
-      for (const r of rows) this.stmts.insertFailed!.run(r.shard, r.key, r.reason);
+      for (const r of rows) this.stmts.insertFailed.run(r.shard, r.key, r.reason);
     })();
   }
 
   /** Keys of `shard` already indexed or recorded as failed (to resume a shard a kill cut short). */
   keysOf(shard: string): Set<string> {
-    return new Set(this.stmts.keysOfShard!.pluck().all(shard, shard) as string[]);
+    return new Set(this.stmts.keysOfShard.pluck().all(shard, shard) as string[]);
   }
 
   /** True when `shard` was read to its end with this size and mtime. */
   isShardDone(shard: string, bytes: number, mtimeMs: number): boolean {
-    const row = this.stmts.shardDone!.get(shard) as { bytes: number; mtimeMs: number } | undefined;
+    const row = this.stmts.shardDone.get(shard) as { bytes: number; mtimeMs: number } | undefined;
     return row !== undefined && row.bytes === bytes && row.mtimeMs === Math.round(mtimeMs);
   }
 
   markShardDone(shard: string, bytes: number, mtimeMs: number, samples: number): void {
-    this.stmts.markShard!.run(shard, bytes, Math.round(mtimeMs), samples);
+    this.stmts.markShard.run(shard, bytes, Math.round(mtimeMs), samples);
   }
 
   count(): number {
-    return this.stmts.count!.pluck().get() as number;
+    return this.stmts.count.pluck().get() as number;
   }
 
   failedCount(): number {
-    return this.stmts.failedCount!.pluck().get() as number;
+    return this.stmts.failedCount.pluck().get() as number;
   }
 
   /** Exact k nearest neighbours by cosine among the `kind` vectors. */
   nearest(kind: VectorKind, query: Float32Array, k: number): Neighbour[] {
-    const stmt = kind === 'image' ? this.stmts.knnImage! : this.stmts.knnText!;
+    const stmt = kind === 'image' ? this.stmts.knnImage : this.stmts.knnText;
     return (stmt.all(query, k) as { id: number; distance: number }[]).map((r) => ({ id: r.id, score: 1 - r.distance }));
   }
 
@@ -208,25 +213,25 @@ export class VectorIndex {
    * cosine of those only, best k kept. Recall against `nearest` is measured in bench/retrieval.ts.
    */
   nearestFast(kind: VectorKind, query: Float32Array, k: number, candidates: number): Neighbour[] {
-    const stmt = kind === 'image' ? this.stmts.bitsImage! : this.stmts.bitsText!;
+    const stmt = kind === 'image' ? this.stmts.bitsImage : this.stmts.bitsText;
     const ids = stmt.pluck().all(query, Math.max(k, candidates)) as number[];
     const scored = ids.map((id) => ({ id, score: dot(query, this.vector(kind, id)) }));
     return scored.sort((a, b) => b.score - a.score || a.id - b.id).slice(0, k);
   }
 
   vector(kind: VectorKind, id: number): Float32Array {
-    const stmt = kind === 'image' ? this.stmts.vectorImage! : this.stmts.vectorText!;
+    const stmt = kind === 'image' ? this.stmts.vectorImage : this.stmts.vectorText;
     const blob = stmt.pluck().get(id) as Buffer;
     // Copied: the Buffer's offset need not be a multiple of 4.
     return new Float32Array(blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.byteLength));
   }
 
   sample(id: number): IndexedSample | undefined {
-    return this.stmts.sample!.get(id) as IndexedSample | undefined;
+    return this.stmts.sample.get(id) as IndexedSample | undefined;
   }
 
   sampleByKey(key: string): IndexedSample | undefined {
-    return this.stmts.sampleByKey!.get(key) as IndexedSample | undefined;
+    return this.stmts.sampleByKey.get(key) as IndexedSample | undefined;
   }
 
   close(): void {
