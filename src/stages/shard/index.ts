@@ -20,7 +20,7 @@ import { openShardStore, type ShardCandidate, type ShardStore } from '../../stor
 import type { StageContext } from '../../util/context.js';
 import { stableHash } from '../../util/hash.js';
 import { imagePath } from '../../util/image-path.js';
-import { type EncodeOptions, encodeImage } from './encode.js';
+import { type EncodeOptions, encodeImage, withEncoderSetup } from './encode.js';
 import { MANIFEST_FILE, SIZES_FILE, type SplitIndex, VAL_MANIFEST_FILE, writeManifests } from './manifest.js';
 import { type WriteSamplesResult, writeSamples } from './write-samples.js';
 
@@ -75,7 +75,7 @@ export async function runShard(config: ShardConfig, ctx: StageContext, options: 
     const runId = store.startRun(started);
     const queued = store.queueCandidates();
     ctx.log.info(`shard: ${queued.toLocaleString('en-US')} kept pairs to write into ${dir}`);
-    const result = await writeSamples(store, {
+    const result = await withEncoderSetup(() => writeSamples(store, {
       dir,
       config,
       optionsHash,
@@ -84,7 +84,7 @@ export async function runShard(config: ShardConfig, ctx: StageContext, options: 
       log: ctx.log,
       signal: ctx.signal,
       queued,
-    });
+    }));
     const index = writeManifests(dir, store.listShards(), { train: config.trainPrefix, val: config.valPrefix });
     const summary = summarize(result, index, { queued, dir, started, stale: store.countStale(), interrupted: ctx.signal.aborted });
     if (summary.staleSamples > 0) {
