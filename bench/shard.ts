@@ -1,17 +1,28 @@
 /**
- * Shard writer throughput against a bare sharp loop over the same images in the same run.
+ * `align-data shard` against a bare sharp loop and img2dataset's OpenCV resize path, on the same
+ * images in the same run, for speed and for image quality.
  *
- *   npx tsx bench/shard.ts [--count 2000] [--small] [--rounds 2] [--concurrency N]
+ *   npm run bench:shard -- [--count 2000] [--small] [--rounds 3] [--concurrency N]
+ *                          [--contenders bare,shard,opencv] [--quality-images 100] [--dir PATH]
  *
  * Images: distinct JPEGs cut from the corpus's real photographs at random sizes (500-1500 px a
- * side; 300-600 with --small), made once and cached under the OS temp dir. Contenders, each in
- * its own child process so its peak RSS is its own:
- * - bare: sharp(file).resize(shorter side 256).jpeg(quality 90).toBuffer(), same concurrency;
- * - shard: runShard over a store holding one kept pair per image (reads the store, encodes with
- *   rotate/flatten/sRGB, writes tar shards, records them), `--rebuild` each round.
- * Rounds alternate the contenders so machine load hits both alike; each contender's best round
- * counts. Prints images/s, images/s per core, the ratio shard / bare (goal >= 0.8) and peak RSS
- * (goal < 400 MB at 20,000 images).
+ * side; 300-600 with --small), made once and cached under --dir (default: the OS temp dir).
+ * Contenders, each in its own child process so its CPU time and peak RSS are its own:
+ * - bare: sharp(file).resize(shorter side 256).jpeg(quality 90).toBuffer() with sharp's defaults,
+ *   `--concurrency` at once (the loop a user would write first);
+ * - shard: runShard over a store holding one kept pair per image (reads the store, encodes,
+ *   writes tar shards, records them), `--rebuild` each round;
+ * - opencv: bench/opencv-resize.py, img2dataset's resizer (cv2.imdecode, INTER_AREA, imencode
+ *   quality 90, one OpenCV thread per worker) in `--concurrency` worker processes, run by
+ *   Debian's /usr/bin/python3 with python3-opencv (installed with apt-get when missing and
+ *   possible, else skipped with a note).
+ * Rounds alternate the contenders (the order rotates) so machine load hits all alike; each
+ * contender's best round counts. Prints wall-clock images/s and images/s per core (per worker),
+ * images per CPU-second (user + system of the process and its threads or workers: less
+ * sensitive to other load on the machine), the ratios shard/bare and shard/opencv, and peak RSS.
+ * Quality: each contender's output for the first --quality-images images against a float
+ * downscale of the full original (bench/shard-quality.py): SSIM of the luma and PSNR of RGB,
+ * against an antialiased Lanczos-3 reference and an exact area-average reference.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,67 +31,144 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import PQueue from 'p-queue';
 import sharp from 'sharp';
-import { ShardConfigSchema } from '../src/config/shard.js';
+import { type ShardConfig, ShardConfigSchema } from '../src/config/shard.js';
+import { encodeImage, withEncoderSetup } from '../src/stages/shard/encode.js';
 import { runShard } from '../src/stages/shard/index.js';
 import { makeContext } from '../src/util/context.js';
 import { addFixturePairs } from '../src/store/fixture-pairs.js';
 import { corpusDir } from '../src/util/corpus.js';
 
 const args = process.argv.slice(2);
-const flag = (name: string, fallback: number): number => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
+const option = (name: string): string | undefined => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : undefined);
+const flag = (name: string, fallback: number): number => Number(option(name) ?? fallback);
 const count = flag('count', 2000);
 const small = args.includes('--small');
-const rounds = flag('rounds', 2);
+const rounds = flag('rounds', 3);
 const concurrency = flag('concurrency', availableParallelism());
-const phase = args.includes('--phase') ? args[args.indexOf('--phase') + 1] : undefined;
-const work = join(tmpdir(), `align-bench-shard-${count}${small ? '-small' : ''}`);
+const qualityImages = flag('quality-images', 100);
+const contenders = (option('contenders') ?? 'bare,shard,opencv').split(',');
+const work = join(option('dir') ?? tmpdir(), `align-bench-shard-${count}${small ? '-small' : ''}`);
 const imagesDir = join(work, 'src');
 const dataDir = join(work, 'data');
+const PYTHON = '/usr/bin/python3';
 const SIZE = 256;
 const QUALITY = 90;
+const here = fileURLToPath(new URL('.', import.meta.url));
 
-if (args.includes('--phase')) await runPhase(phase!);
+interface Run { seconds: number; cpuSeconds: number; rssKB: number }
+
+if (args.includes('--phase')) await runPhase(option('phase')!);
 else await runAll();
 
 async function runAll(): Promise<void> {
   if (!existsSync(join(work, 'ready'))) {
     console.log(`making ${count} images in ${work} (once) ...`);
-    child('prepare');
+    nodeChild('prepare');
   }
-  const best: Record<string, { seconds: number; rssKB: number }> = {};
+  const names = contenders.filter((n) => n !== 'opencv' || openCvReady());
+  const best: Record<string, Run> = {};
   for (let round = 0; round < rounds; round++) {
-    for (const name of ['bare', 'shard']) {
-      const r = child(name);
+    const order = names.map((_, i) => names[(i + round) % names.length]!);
+    for (const name of order) {
+      const r = name === 'opencv' ? openCvChild() : nodeChild(name);
       const prev = best[name];
-      best[name] = { seconds: Math.min(prev?.seconds ?? Infinity, r.seconds), rssKB: Math.max(prev?.rssKB ?? 0, r.rssKB) };
-      console.log(`round ${round + 1} ${name.padEnd(5)} ${(count / r.seconds).toFixed(1)} images/s  peak RSS ${(r.rssKB / 1024).toFixed(0)} MB`);
+      best[name] = {
+        seconds: Math.min(prev?.seconds ?? Infinity, r.seconds),
+        cpuSeconds: Math.min(prev?.cpuSeconds ?? Infinity, r.cpuSeconds),
+        rssKB: Math.max(prev?.rssKB ?? 0, r.rssKB),
+      };
+      console.log(`round ${round + 1} ${name.padEnd(6)} ${(count / r.seconds).toFixed(1)} images/s  ${(count / r.cpuSeconds).toFixed(1)} images/CPU-s  peak RSS ${(r.rssKB / 1024).toFixed(0)} MB`);
     }
   }
-  console.log(`\n${count} images (${small ? '300-600' : '500-1500'} px), concurrency ${concurrency}, ${availableParallelism()} cores, best of ${rounds}`);
-  for (const [name, r] of Object.entries(best)) {
-    const rate = count / r.seconds;
-    console.log(`${name.padEnd(5)} ${rate.toFixed(1)} images/s  ${(rate / concurrency).toFixed(1)} images/s per core  peak RSS ${(r.rssKB / 1024).toFixed(0)} MB`);
-  }
-  console.log(`ratio shard / bare: ${(best.bare!.seconds / best.shard!.seconds).toFixed(2)} (goal >= 0.8)`);
+  report(best);
+  if (qualityImages > 0) quality(names);
 }
 
-function child(name: string): { seconds: number; rssKB: number } {
+function report(best: Record<string, Run>): void {
+  console.log(`\n${count} images (${small ? '300-600' : '500-1500'} px) -> shorter side ${SIZE}, JPEG q${QUALITY}; concurrency ${concurrency} (OpenCV: ${concurrency} worker processes), ${availableParallelism()} cores, best of ${rounds}`);
+  console.log(`${'contender'.padEnd(9)} ${'images/s'.padStart(9)} ${'per core'.padStart(9)} ${'images/CPU-s'.padStart(13)} ${'peak RSS'.padStart(9)}`);
+  for (const [name, r] of Object.entries(best)) {
+    const rate = count / r.seconds;
+    console.log(`${name.padEnd(9)} ${rate.toFixed(1).padStart(9)} ${(rate / concurrency).toFixed(1).padStart(9)} ${(count / r.cpuSeconds).toFixed(1).padStart(13)} ${`${(r.rssKB / 1024).toFixed(0)} MB`.padStart(9)}`);
+  }
+  const ratio = (a: string, b: string): void => {
+    if (!best[a] || !best[b]) return;
+    const wall = best[b]!.seconds / best[a]!.seconds;
+    const cpu = best[b]!.cpuSeconds / best[a]!.cpuSeconds;
+    console.log(`ratio ${a} / ${b}: ${wall.toFixed(2)} per core (wall clock), ${cpu.toFixed(2)} per CPU-second`);
+  };
+  ratio('shard', 'bare');
+  ratio('shard', 'opencv');
+  console.log('goals: shard / opencv >= 1.2 per core; shard peak RSS < 400 MB at 20,000 images (--count 20000 --contenders shard)');
+}
+
+function nodeChild(name: string): Run {
   const script = fileURLToPath(import.meta.url);
   const r = spawnSync(process.execPath, [...process.execArgv, script, ...args, '--phase', name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   if (r.status !== 0) throw new Error(`${name} failed (${r.status}): ${r.stdout}`);
-  return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { seconds: number; rssKB: number };
+  return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Run;
+}
+
+function openCvChild(): Run {
+  const r = spawnSync(PYTHON, [join(here, 'opencv-resize.py'), imagesDir, '--workers', String(concurrency), '--size', String(SIZE), '--quality', String(QUALITY)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (r.status !== 0) throw new Error(`opencv failed (${r.status}): ${r.stdout}`);
+  return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Run;
+}
+
+/** Debian's python3-opencv for /usr/bin/python3; installed when missing and apt-get can. */
+function openCvReady(): boolean {
+  const probe = (): boolean => spawnSync(PYTHON, ['-c', 'import cv2, numpy'], { stdio: 'ignore' }).status === 0;
+  if (probe()) return true;
+  console.log('python3-opencv is missing for /usr/bin/python3: trying apt-get install -y python3-opencv ...');
+  const apt = spawnSync('apt-get', ['install', '-y', 'python3-opencv'], { stdio: 'inherit' });
+  if (apt.status === 0 && probe()) return true;
+  console.log('NOTE: OpenCV contender skipped: /usr/bin/python3 cannot import cv2 and apt-get could not install python3-opencv');
+  return false;
+}
+
+/** Each contender's output for the first images, scored against float references of the originals. */
+function quality(names: string[]): void {
+  const dirs = names.map((name) => [name, join(work, 'quality', name)] as const);
+  for (const [name, dir] of dirs) {
+    rmSync(dir, { recursive: true, force: true });
+    if (name === 'opencv') {
+      const r = spawnSync(PYTHON, [join(here, 'opencv-resize.py'), imagesDir, '--out', dir, '--only', String(qualityImages), '--size', String(SIZE), '--quality', String(QUALITY)], { stdio: 'inherit' });
+      if (r.status !== 0) throw new Error('opencv quality outputs failed');
+    } else nodeChild(`quality-${name}`);
+  }
+  const r = spawnSync(PYTHON, [join(here, 'shard-quality.py'), imagesDir, ...dirs.map(([n, d]) => `${n}=${d}`)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (r.status !== 0) {
+    console.log('NOTE: quality skipped: bench/shard-quality.py needs /usr/bin/python3 with cv2 and numpy');
+    return;
+  }
+  const scores = JSON.parse(r.stdout) as Record<string, Record<string, number>>;
+  const images = Object.values(scores)[0]?.images ?? 0;
+  console.log(`\nquality over the first ${images} images, against a float downscale of the full original (higher is better)`);
+  console.log(`${'contender'.padEnd(9)} ${'SSIM Lanczos-3'.padStart(15)} ${'PSNR Lanczos-3'.padStart(15)} ${'SSIM area'.padStart(10)} ${'PSNR area'.padStart(10)}`);
+  for (const [name, s] of Object.entries(scores)) {
+    console.log(`${name.padEnd(9)} ${s.ssimLanczos!.toFixed(5).padStart(15)} ${`${s.psnrLanczos!.toFixed(2)} dB`.padStart(15)} ${s.ssimArea!.toFixed(5).padStart(10)} ${`${s.psnrArea!.toFixed(2)} dB`.padStart(10)}`);
+  }
 }
 
 async function runPhase(name: string): Promise<void> {
   const start = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
   if (name === 'prepare') await prepare();
   else if (name === 'bare') await bare();
-  else await shard();
+  else if (name === 'shard') await shard();
+  else if (name.startsWith('quality-')) await qualityOutputs(name.slice('quality-'.length));
+  else throw new Error(`no phase ${name}`);
+  const used = process.cpuUsage(cpu);
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  console.log(JSON.stringify({ seconds, rssKB: process.resourceUsage().maxRSS }));
+  console.log(JSON.stringify({ seconds, cpuSeconds: (used.user + used.system) / 1e6, rssKB: process.resourceUsage().maxRSS }));
+}
+
+function bareEncode(file: string): Promise<Buffer> {
+  return sharp(file).resize({ width: SIZE, height: SIZE, fit: 'outside' }).jpeg({ quality: QUALITY }).toBuffer();
+}
+
+function shardConfig(): ShardConfig {
+  return ShardConfigSchema.parse({ imageSize: SIZE, jpegQuality: QUALITY, concurrency });
 }
 
 async function bare(): Promise<void> {
@@ -90,7 +178,7 @@ async function bare(): Promise<void> {
   for (const f of files) {
     await queue.onSizeLessThan(concurrency * 4);
     void queue.add(async () => {
-      const out = await sharp(join(imagesDir, f)).resize({ width: SIZE, height: SIZE, fit: 'outside' }).jpeg({ quality: QUALITY }).toBuffer();
+      const out = await bareEncode(join(imagesDir, f));
       bytes += out.length;
     });
   }
@@ -99,9 +187,24 @@ async function bare(): Promise<void> {
 }
 
 async function shard(): Promise<void> {
-  const config = ShardConfigSchema.parse({ imageSize: SIZE, jpegQuality: QUALITY, concurrency });
-  const summary = await runShard(config, makeContext(dataDir), { rebuild: true });
+  const summary = await runShard(shardConfig(), makeContext(dataDir), { rebuild: true });
   if (summary.samplesWritten !== count) throw new Error(`wrote ${summary.samplesWritten} of ${count}`);
+}
+
+/** The bytes a contender stores for the first images: shard's are encodeImage's with the stage's options. */
+async function qualityOutputs(name: string): Promise<void> {
+  const out = join(work, 'quality', name);
+  mkdirSync(out, { recursive: true });
+  const c = shardConfig();
+  for (const f of readdirSync(imagesDir).sort().slice(0, qualityImages)) {
+    const file = join(imagesDir, f);
+    if (name === 'bare') writeFileSync(join(out, f), await bareEncode(file));
+    else {
+      const r = await withEncoderSetup(() => encodeImage(file, c));
+      if (!r.ok) throw new Error(`${f}: ${r.detail}`);
+      writeFileSync(join(out, f), r.data);
+    }
+  }
 }
 
 /** Distinct JPEGs cut at random from the corpus photographs, and a store with one kept pair each. */

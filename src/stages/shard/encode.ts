@@ -22,7 +22,7 @@ export async function encodeImage(path: string, options: EncodeOptions): Promise
     const { data, info } = await image
       .flatten({ background: '#ffffff' })
       .toColourspace('srgb')
-      .jpeg({ quality: options.jpegQuality })
+      .jpeg(jpegSettings(options.jpegQuality))
       .toBuffer({ resolveWithObject: true });
     return { ok: true, data, width: info.width, height: info.height };
   } catch (err) {
@@ -31,10 +31,43 @@ export async function encodeImage(path: string, options: EncodeOptions): Promise
   }
 }
 
+/**
+ * The encoder as OpenCV and libjpeg run it by default: 4:2:0 chroma, baseline, no trellis, and
+ * no Huffman-table optimisation (a second pass over the coefficients: about 6% of the CPU time
+ * per image for files about 4% smaller; see bench/shard-ablation.ts).
+ */
+function jpegSettings(quality: number): sharp.JpegOptions {
+  return { quality, chromaSubsampling: '4:2:0', optimiseCoding: false, mozjpeg: false };
+}
+
+/**
+ * Runs `fn` with sharp set up for many small images at `concurrency` at once: one libvips thread
+ * per image (we already run one image per core; more threads per image only contend for the
+ * cores) and no operation cache (every image is new, so caching only costs). Afterwards the
+ * thread count is restored and the cache set back to sharp's defaults: the process may go on.
+ */
+export async function withEncoderSetup<T>(fn: () => Promise<T>): Promise<T> {
+  const threads = sharp.concurrency();
+  sharp.concurrency(1);
+  sharp.cache(false);
+  try {
+    return await fn();
+  } finally {
+    sharp.concurrency(threads);
+    sharp.cache(true);
+  }
+}
+
+/**
+ * Lanczos-3 after a JPEG shrink-on-load that always leaves the kernel at least a factor of two
+ * (`fastShrinkOnLoad: false`). sharp's default picks a larger decode scale (1/2, 1/4, 1/8) and
+ * leaves the kernel less than 2×: faster, but libjpeg's scaled IDCT then shows through, and the
+ * output scored below OpenCV's INTER_AREA against a float Lanczos-3 reference (bench/shard.ts).
+ */
 function resize(image: sharp.Sharp, o: EncodeOptions): void {
   const S = o.imageSize;
-  const withoutEnlargement = o.resizeOnlyIfBigger;
+  const common = { width: S, height: S, withoutEnlargement: o.resizeOnlyIfBigger, kernel: 'lanczos3', fastShrinkOnLoad: false } as const;
   // 'outside' scales so both sides are >= S: the shorter one is exactly S.
-  if (o.resizeMode === 'shorter-side') image.resize({ width: S, height: S, fit: 'outside', withoutEnlargement });
-  else if (o.resizeMode === 'center-crop') image.resize({ width: S, height: S, fit: 'cover', position: 'centre', withoutEnlargement });
+  if (o.resizeMode === 'shorter-side') image.resize({ ...common, fit: 'outside' });
+  else if (o.resizeMode === 'center-crop') image.resize({ ...common, fit: 'cover', position: 'centre' });
 }

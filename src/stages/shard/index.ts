@@ -24,7 +24,7 @@ import { stableHash } from '../../util/hash.js';
 import { imagePath } from '../../util/image-path.js';
 import { asStorageError } from '../../util/storage-error.js';
 import { MANIFEST_FILE, SIZES_FILE, type SplitIndex, VAL_MANIFEST_FILE, writeManifests } from '../../webdataset/manifest.js';
-import { type EncodeOptions, encodeImage } from './encode.js';
+import { type EncodeOptions, encodeImage, withEncoderSetup } from './encode.js';
 import { type WithdrawResult, withdrawFromShards } from './withdraw.js';
 import { type WriteSamplesResult, writeSamples } from './write-samples.js';
 
@@ -92,7 +92,7 @@ export async function runShard(config: ShardConfig, ctx: StageContext, options: 
     const queued = store.queueCandidates();
     const stop = stopSignal(ctx.signal, options.stopAt);
     ctx.log.info(`shard: ${queued.toLocaleString('en-US')} kept pairs to write into ${dir}`);
-    const result = await writeSamples(store, {
+    const result = await withEncoderSetup(() => writeSamples(store, {
       dir,
       config,
       optionsHash,
@@ -101,7 +101,7 @@ export async function runShard(config: ShardConfig, ctx: StageContext, options: 
       log: ctx.log,
       signal: stop,
       queued,
-    });
+    }));
     const index = writeManifests(dir, store.listShards(), { train: config.trainPrefix, val: config.valPrefix });
     const outOfTime = stop.aborted && !ctx.signal.aborted;
     const summary = summarize(result, index, { queued, dir, started, stale: store.countStale(), interrupted: ctx.signal.aborted, outOfTime, withdrawn });
