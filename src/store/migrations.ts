@@ -1,5 +1,6 @@
 import { CRAWL_SCHEMA } from './schema/crawl.js';
 import { FILTER_SCHEMA } from './schema/filter.js';
+import { PARTITION_SCHEMA } from './schema/partition.js';
 import { SHARD_SCHEMA } from './schema/shard.js';
 import { TRAIN_SCHEMA } from './schema/train.js';
 
@@ -11,4 +12,5 @@ import { TRAIN_SCHEMA } from './schema/train.js';
  */
 export const MIGRATIONS: readonly { version: number; sql: string }[] = [
   { version: 1, sql: CRAWL_SCHEMA + FILTER_SCHEMA + SHARD_SCHEMA + TRAIN_SCHEMA },
+  { version: 6, sql: PARTITION_SCHEMA },
 ];

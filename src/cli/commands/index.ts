@@ -6,6 +6,7 @@ import { shardCommand } from './shard.js';
 import { demoCommand } from './demo.js';
 import { trainCommand } from './train.js';
 import { evalCommand } from './eval.js';
+import { mergeCommand } from './merge.js';
 
 /** Every subcommand, in the order --help lists them. Only commands that work are listed. */
-export const COMMANDS: readonly CommandDef[] = [crawlCommand, filterCommand, shardCommand, trainCommand, evalCommand, statsCommand, demoCommand];
+export const COMMANDS: readonly CommandDef[] = [crawlCommand, filterCommand, shardCommand, trainCommand, evalCommand, statsCommand, demoCommand, mergeCommand];
