@@ -7,7 +7,8 @@ import { startServer, type TestServer } from './server.js';
 /**
  * A small web of sites on several loopback hosts (127.0.0.2, .3, ...) with links and images
  * across hosts, for partitioned crawls: only the first host's home page is a seed, so a
- * partition reaches the other hosts only through work handed over by `merge`. One alt text
+ * partition reaches the other hosts only through work handed over by `merge` (crawl them
+ * with scope mode 'any'). One alt text
  * is spread over images on every host (only the global count rejects it: images-per-alt),
  * one pair appears on two hosts (one copy is a duplicate), and the last host asks for a
  * Crawl-delay.
@@ -28,9 +29,9 @@ function html(title: string, links: string[], imgs: { src: string; alt: string }
 }
 
 export async function startWeb(hostCount = 5, crawlDelaySeconds = 1): Promise<Web> {
+  const photo = readFileSync(join(corpusDir(), 'images', 'Garden.jpg'));
   const servers: TestServer[] = [];
   for (let k = 0; k < hostCount; k++) servers.push(await startServer({}, `127.0.0.${k + 2}`));
-  const photo = readFileSync(join(corpusDir(), 'images', 'Garden.jpg'));
   for (let k = 0; k < hostCount; k++) {
     const s = servers[k]!;
     const next = servers[(k + 1) % hostCount]!.origin;
