@@ -11,11 +11,14 @@ import { loadConfig } from '../../../src/config/load.js';
 import { runCrawl } from '../../../src/stages/crawl/index.js';
 import { runFilter } from '../../../src/stages/filter/index.js';
 import { runMerge, type MergeSummary } from '../../../src/stages/merge/index.js';
+import { runShard } from '../../../src/stages/shard/index.js';
 import { makeContext } from '../../../src/util/context.js';
 import { hostPartition, resolvePartition } from '../../../src/util/partition.js';
 import { makeTempDir } from '../../helpers/paths.js';
 import { startWeb, type Web } from '../../helpers/sites.js';
 import { query } from '../crawl/crawl-helpers.js';
+import { groupSamples, readTar } from '../shard/read-shard.js';
+import { readdirSync } from 'node:fs';
 
 const N = 3;
 
@@ -38,6 +41,19 @@ const pageRows = (dir: string): string[] =>
 const decisionRows = (dir: string): string[] =>
   query<{ k: string }>(dir, `SELECT i.url || ' ' || p.alt_norm || ' ' || d.kept || ' ' || coalesce(d.reason, '') AS k
     FROM decisions d JOIN pairs p ON p.id = d.pair_id JOIN images i ON i.id = p.image_id`).map((r) => r.k).sort();
+
+/** Every sample of every shard as "image sha256 caption" (keys and shard order may differ). */
+async function samples(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const shardDir = join(dir, 'shards');
+  for (const f of readdirSync(shardDir).filter((n) => n.endsWith('.tar'))) {
+    for (const s of groupSamples(await readTar(join(shardDir, f)))) {
+      const meta = JSON.parse(s.members.json!.toString('utf8')) as { sha256: string };
+      out.push(`${meta.sha256} ${s.members.txt!.toString('utf8')}`);
+    }
+  }
+  return out.sort();
+}
 
 describe('partitioned crawl, merged to a fixpoint', () => {
   const tmp = makeTempDir('align-partitioned-');
@@ -104,5 +120,14 @@ describe('partitioned crawl, merged to a fixpoint', () => {
       const perPart = query<{ n: number }>(dir, `SELECT count(DISTINCT i.url) AS n FROM pairs p JOIN images i ON i.id = p.image_id WHERE p.alt_norm = 'click here to see more'`);
       expect(perPart[0]!.n).toBe(2 * owned);
     });
+
+    // Shard reads the merged store's images through their links into the partitions' dirs.
+    const singleShards = await runShard(config.shard, makeContext(single));
+    const mergedShards = await runShard(config.shard, makeContext(merged));
+    expect(mergedShards.failed).toEqual({});
+    expect(singleShards.failed).toEqual({});
+    const got = await samples(merged);
+    expect(got.length).toBe(mergedFilter.kept);
+    expect(got).toEqual(await samples(single));
   }, 120_000);
 });
