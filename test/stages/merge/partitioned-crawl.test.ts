@@ -102,6 +102,13 @@ describe('partitioned crawl, merged to a fixpoint', () => {
     expect(imageRows(merged)).toEqual(imageRows(single));
     expect(pageRows(merged)).toEqual(pageRows(single));
 
+    // --copy-images gathers the files: the same store, plain files instead of links.
+    const copied = join(tmp.dir, 'copied');
+    const gathered = runMerge({ into: copied, dirs: parts, copyImages: true }, makeContext(copied));
+    expect(gathered.imagesCopied).toBe(query<{ n: number }>(merged, 'SELECT count(*) AS n FROM blobs')[0]!.n);
+    expect(gathered.imagesLinked).toBe(0);
+    expect(pairRows(copied)).toEqual(pairRows(merged));
+
     // Merging again adds nothing and hands nothing over.
     const again = runMerge({ into: merged, dirs: [...parts].reverse(), copyImages: false }, makeContext(merged));
     expect(again.added).toEqual({ pages: 0, images: 0, pairs: 0, blobs: 0 });
