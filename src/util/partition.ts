@@ -47,15 +47,18 @@ function envInt(env: NodeJS.ProcessEnv, name: string): number {
 
 /**
  * The run's partition: --partition I/N, else Slurm's SLURM_ARRAY_TASK_ID / SLURM_ARRAY_TASK_COUNT,
- * else Kubernetes' JOB_COMPLETION_INDEX with the count from --partitions N or ALIGN_DATA_PARTITIONS.
+ * else Kubernetes' JOB_COMPLETION_INDEX; the count from --partitions N or ALIGN_DATA_PARTITIONS
+ * (needed with Kubernetes, and when one Slurm index is submitted again on its own).
  * null: not partitioned.
  */
 export function resolvePartition(flag: unknown, partitions: unknown, env: NodeJS.ProcessEnv = process.env): Partition | null {
   if (flag !== undefined && flag !== null) return { ...parsePartitionSpec(String(flag)), source: 'flag' };
   if (env.SLURM_ARRAY_TASK_ID !== undefined && env.SLURM_ARRAY_TASK_ID !== '') {
-    if (env.SLURM_ARRAY_TASK_COUNT === undefined) throw usageError('SLURM_ARRAY_TASK_COUNT is not set (submit with sbatch --array=0-N)');
     const index = envInt(env, 'SLURM_ARRAY_TASK_ID');
-    const count = envInt(env, 'SLURM_ARRAY_TASK_COUNT');
+    // Re-submitting one index (sbatch --array=7) makes an array of one: the count given wins.
+    const given = partitions !== undefined && partitions !== null ? partitionCount(partitions, env) : env.ALIGN_DATA_PARTITIONS ? envInt(env, 'ALIGN_DATA_PARTITIONS') : undefined;
+    if (given === undefined && env.SLURM_ARRAY_TASK_COUNT === undefined) throw usageError('SLURM_ARRAY_TASK_COUNT is not set (submit with sbatch --array=0-N)');
+    const count = given ?? envInt(env, 'SLURM_ARRAY_TASK_COUNT');
     checkPair(index, count, 'SLURM_ARRAY_TASK_ID');
     return { index, count, source: 'slurm' };
   }

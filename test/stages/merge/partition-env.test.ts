@@ -16,6 +16,11 @@ describe('resolvePartition', () => {
     expect(resolvePartition(undefined, 5, { JOB_COMPLETION_INDEX: '4' })).toEqual({ index: 4, count: 5, source: 'kubernetes' });
     expect(resolvePartition(undefined, undefined, { JOB_COMPLETION_INDEX: '0', ALIGN_DATA_PARTITIONS: '8' })).toEqual({ index: 0, count: 8, source: 'kubernetes' });
     expect(resolvePartition(undefined, undefined, {})).toBeNull();
+    // One index submitted again on its own is an array of one: the given count wins.
+    const rerun = { SLURM_ARRAY_TASK_ID: '2', SLURM_ARRAY_TASK_COUNT: '1' };
+    expect(resolvePartition(undefined, undefined, { ...rerun, ALIGN_DATA_PARTITIONS: '3' })).toEqual({ index: 2, count: 3, source: 'slurm' });
+    expect(resolvePartition(undefined, 3, rerun)).toEqual({ index: 2, count: 3, source: 'slurm' });
+    expect(() => resolvePartition(undefined, undefined, rerun)).toThrow(expect.objectContaining({ code: 'E_USAGE' }));
   });
 
   test.each([
