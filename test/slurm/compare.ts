@@ -54,8 +54,13 @@ same('samples (sha256 + caption) equal', await samples(single), await samples(me
 
 const limit = Number(limitArg);
 const web = JSON.parse(readFileSync(join(run, 'web.json'), 'utf8')) as { origins: string[]; delaySeconds: number };
-const logs = JSON.parse(readFileSync(join(run, 'server-logs.json'), 'utf8')) as { origin: string; maxInFlight: number; log: { path: string; at: number }[] }[];
+const logs = JSON.parse(readFileSync(join(run, 'server-logs.json'), 'utf8')) as { origin: string; maxInFlight: number; mark: number; log: { path: string; at: number }[] }[];
 for (const l of logs) check(l.maxInFlight <= limit && l.log.length > 0, `${l.origin}: ${l.log.length} requests, at most ${l.maxInFlight} at once (limit ${limit})`, l.maxInFlight);
+// Each URL is asked once cluster-wide, as by one machine; a cancelled task's request in flight may be asked again.
+for (const l of logs) {
+  const cluster = l.log.length - l.mark;
+  check(cluster >= l.mark && cluster <= l.mark + 1, `${l.origin}: ${cluster} requests from the cluster, ${l.mark} from one machine`, { cluster, single: l.mark });
+}
 const slow = logs.find((l) => l.origin === web.origins.at(-1))!;
 const gaps = slow.log.slice(1).map((r, i) => r.at - slow.log[i]!.at);
 // The server stamps arrival times; the crawler counts the delay from the previous response, so a gap is never shorter.

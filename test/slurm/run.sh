@@ -42,6 +42,7 @@ for stage in filter shard; do
   "${CLI[@]}" $stage --data-dir "$RUN/single" --config "$RUN/config.json" --json >"$RUN/single-$stage.json" 2>&1
 done
 
+kill -USR2 "$SERVE_PID" # the servers' logs: one machine's requests end here
 echo "== slurm"
 cluster_start "$RUN/slurm"
 mkdir -p "$RUN/logs"
