@@ -10,7 +10,7 @@
  * kept totals. Image files are not generated: merge skips their
  * links (imagesMissing), so this measures the store work.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -28,6 +28,9 @@ const perPart = Number(values['pairs-per-partition']);
 const N = 4;
 const root = mkdtempSync(join(tmpdir(), 'align-bench-merge-'));
 const rssMb = (): number => Math.round(process.resourceUsage().maxRSS / 1024);
+/** The store's size on disk (with its WAL), MB. */
+const storeMb = (dir: string): number =>
+  ['align.db', 'align.db-wal'].map((f) => join(dir, f)).filter((f) => existsSync(f)).reduce((s, f) => s + statSync(f).size, 0) / 2 ** 20;
 const seconds = async <T>(fn: () => T | Promise<T>): Promise<[number, T]> => {
   const t = process.hrtime.bigint();
   const r = await fn();
@@ -70,6 +73,8 @@ async function main(): Promise<void> {
   const merged = join(root, 'merged');
   const [mergeS, summary] = await seconds(() => runMerge({ into: merged, dirs: parts, copyImages: false }, makeContext(merged)));
   console.log(`  merge        ${mergeS.toFixed(2).padStart(7)} s  ${Math.round(summary.added.pairs / mergeS).toLocaleString('en-US')} pairs/s  added ${JSON.stringify(summary.added)}  handed over ${summary.handedOver}  (peak RSS ${rssMb()} MB)`);
+  const partMb = parts.map(storeMb);
+  console.log(`  store sizes: partitions ${partMb.map((m) => m.toFixed(1)).join(', ')} MB; merged ${storeMb(merged).toFixed(1)} MB (${Math.round((storeMb(merged) * 2 ** 20) / total)} bytes/pair)`);
   const [againS, again] = await seconds(() => runMerge({ into: merged, dirs: parts, copyImages: false }, makeContext(merged)));
   console.log(`  merge again  ${againS.toFixed(2).padStart(7)} s  added ${JSON.stringify(again.added)} (idempotent)`);
   const config = FilterConfigSchema.parse({});
