@@ -76,7 +76,9 @@ async function main(): Promise<void> {
   const partMb = parts.map(storeMb);
   console.log(`  store sizes: partitions ${partMb.map((m) => m.toFixed(1)).join(', ')} MB; merged ${storeMb(merged).toFixed(1)} MB (${Math.round((storeMb(merged) * 2 ** 20) / total)} bytes/pair)`);
   const [againS, again] = await seconds(() => runMerge({ into: merged, dirs: parts, copyImages: false }, makeContext(merged)));
-  console.log(`  merge again  ${againS.toFixed(2).padStart(7)} s  added ${JSON.stringify(again.added)} (idempotent)`);
+  console.log(`  merge again  ${againS.toFixed(2).padStart(7)} s  ${again.unchanged} partitions unchanged, skipped`);
+  const [fullS, full] = await seconds(() => runMerge({ into: merged, dirs: parts, copyImages: false, full: true }, makeContext(merged)));
+  console.log(`  merge --full ${fullS.toFixed(2).padStart(7)} s  added ${JSON.stringify(full.added)} (idempotent)`);
   const config = FilterConfigSchema.parse({});
   const [fSingle, a] = await seconds(() => runFilter(config, makeContext(single)));
   const [fMerged, b] = await seconds(() => runFilter(config, makeContext(merged)));

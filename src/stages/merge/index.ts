@@ -16,7 +16,7 @@ import { dirname, resolve } from 'node:path';
 import { usageError } from '../../errors.js';
 import { openStore, storePath, type Db } from '../../store/db.js';
 import {
-  attach, attachedBlobs, detach, handOverAttached, mergeAttached, pendingCount, recordSource, registerHostPartition,
+  attach, attachedBlobs, detach, handOverAttached, mergeAttached, pendingCount, recordSource, registerHostPartition, sourceChanged,
   type MergeCounts, type SourceMeta,
 } from '../../store/merge.js';
 import { readPartitionMeta } from '../../store/partition.js';
@@ -29,11 +29,15 @@ export interface MergeOptions {
   dirs: string[];
   /** Copy image files instead of linking them where they are. */
   copyImages: boolean;
+  /** Merge every partition, also those unchanged since their last merge into `into`. */
+  full?: boolean;
 }
 
 export interface MergeSummary {
   into: string;
   partitions: number;
+  /** Partitions skipped: nothing changed since their last merge. */
+  unchanged: number;
   /** Rows new in the merged store. */
   added: MergeCounts;
   imagesLinked: number;
@@ -106,10 +110,15 @@ function mergeInto(options: MergeOptions, sources: Source[], ctx: StageContext) 
   registerHostPartition(db);
   const added: MergeCounts = { pages: 0, images: 0, pairs: 0, blobs: 0 };
   const files = { imagesLinked: 0, imagesCopied: 0, imagesMissing: 0 };
+  let unchanged = 0;
   try {
     for (const source of sources) {
       attach(db, storePath(source.dir));
       try {
+        if (!options.full && !sourceChanged(db, source.dir)) {
+          unchanged += 1;
+          continue;
+        }
         const got = mergeAttached(db, source.meta);
         for (const k of Object.keys(added) as (keyof MergeCounts)[]) added[k] += got[k];
         placeImages(db, source.dir, options, files);
@@ -119,7 +128,7 @@ function mergeInto(options: MergeOptions, sources: Source[], ctx: StageContext) 
       }
       ctx.log.info(`merge: ${source.dir} (partition ${source.meta.index}/${source.meta.count})`);
     }
-    return { into: resolve(options.into), partitions: sources.length, added, ...files, pending: pendingCount(db) };
+    return { into: resolve(options.into), partitions: sources.length, unchanged, added, ...files, pending: pendingCount(db) };
   } finally {
     db.close();
   }

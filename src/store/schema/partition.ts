@@ -21,6 +21,7 @@ CREATE TABLE merge_sources (
   merged_at       INTEGER NOT NULL,
   pages           INTEGER NOT NULL,
   images          INTEGER NOT NULL,
-  pairs           INTEGER NOT NULL
+  pairs           INTEGER NOT NULL,
+  fingerprint     TEXT                                  -- row counts and latest times: unchanged → not merged again
 );
 `;

@@ -111,8 +111,13 @@ describe('partitioned crawl, merged to a fixpoint', () => {
 
     // Merging again adds nothing and hands nothing over.
     const again = runMerge({ into: merged, dirs: [...parts].reverse(), copyImages: false }, makeContext(merged));
+    expect(again.unchanged).toBe(N); // nothing changed since the last round's merge: skipped
     expect(again.added).toEqual({ pages: 0, images: 0, pairs: 0, blobs: 0 });
-    expect(again.handedOver).toBe(0);
+    const full = runMerge({ into: merged, dirs: [...parts].reverse(), copyImages: false, full: true }, makeContext(merged));
+    expect(full.unchanged).toBe(0);
+    expect(full.added).toEqual({ pages: 0, images: 0, pairs: 0, blobs: 0 });
+    expect(full.handedOver).toBe(0);
+    expect(pairRows(merged)).toEqual(pairRows(single));
 
     const singleFilter = await runFilter(config.filter, makeContext(single));
     const mergedFilter = await runFilter(config.filter, makeContext(merged));

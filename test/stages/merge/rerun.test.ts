@@ -42,6 +42,7 @@ describe('merge after a re-run partition', () => {
     await runCrawl(config, makeContext(part), partition); // http_500 is retried by the next run
     const second = runMerge({ into: merged, dirs: [part], copyImages: false }, makeContext(merged));
     expect(flaky()).toEqual([{ status: 'done', error: null }]);
+    expect(second.unchanged).toBe(0);
     expect(second.added).toMatchObject({ pages: 0, pairs: 1, images: 1 });
     expect(query(merged, 'SELECT count(*) AS n FROM pages')).toEqual([{ n: 2 }]);
   });
