@@ -93,15 +93,44 @@ export function* attachedBlobs(db: Db): Generator<string> {
   for (const row of db.prepare(`SELECT sha256 FROM src.blobs`).iterate()) yield (row as { sha256: string }).sha256;
 }
 
-export function recordSource(db: Db, dir: string, part: SourceMeta | null, now: number): void {
+interface SourceState {
+  pages: number;
+  images: number;
+  pairs: number;
+  fingerprint: string;
+}
+
+/**
+ * What the attached partition holds, in short: its row counts and latest times. A crawl never
+ * deletes a row and stamps every fetch, so an unchanged fingerprint means nothing to merge.
+ */
+function sourceState(db: Db): SourceState {
   const c = db
-    .prepare(`SELECT (SELECT count(*) FROM src.pages) AS pages, (SELECT count(*) FROM src.images) AS images, (SELECT count(*) FROM src.pairs) AS pairs`)
-    .get() as { pages: number; images: number; pairs: number };
+    .prepare(
+      `SELECT (SELECT count(*) FROM src.pages) AS pages, (SELECT count(*) FROM src.images) AS images,
+              (SELECT count(*) FROM src.pairs) AS pairs, (SELECT count(*) FROM src.blobs) AS blobs,
+              (SELECT max(fetched_at) FROM src.pages) AS pf, (SELECT max(fetched_at) FROM src.images) AS imf,
+              (SELECT count(*) FROM src.pages WHERE status IN ('queued', 'fetching')) AS pq,
+              (SELECT count(*) FROM src.images WHERE status IN ('queued', 'fetching')) AS iq`,
+    )
+    .get() as Record<string, number | null>;
+  return { pages: c.pages!, images: c.images!, pairs: c.pairs!, fingerprint: JSON.stringify(c) };
+}
+
+/** Whether the attached partition changed since it was last merged from `dir`. */
+export function sourceChanged(db: Db, dir: string): boolean {
+  const row = db.prepare(`SELECT fingerprint FROM merge_sources WHERE dir = ?`).get(dir) as { fingerprint: string | null } | undefined;
+  return row?.fingerprint !== sourceState(db).fingerprint;
+}
+
+export function recordSource(db: Db, dir: string, part: SourceMeta | null, now: number): void {
+  const c = sourceState(db);
   db.prepare(
-    `INSERT INTO merge_sources (dir, part_index, part_count, merged_at, pages, images, pairs)
-     VALUES (@dir, @index, @count, @now, @pages, @images, @pairs)
+    `INSERT INTO merge_sources (dir, part_index, part_count, merged_at, pages, images, pairs, fingerprint)
+     VALUES (@dir, @index, @count, @now, @pages, @images, @pairs, @fingerprint)
      ON CONFLICT (dir) DO UPDATE SET part_index = excluded.part_index, part_count = excluded.part_count,
-       merged_at = excluded.merged_at, pages = excluded.pages, images = excluded.images, pairs = excluded.pairs`,
+       merged_at = excluded.merged_at, pages = excluded.pages, images = excluded.images, pairs = excluded.pairs,
+       fingerprint = excluded.fingerprint`,
   ).run({ dir, index: part?.index ?? null, count: part?.count ?? null, now, ...c });
 }
 
