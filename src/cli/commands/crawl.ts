@@ -39,7 +39,7 @@ export const crawlCommand: CommandDef = {
         recrawlAfterHours: numberFlag(args, 'recrawlAfter', '--recrawl-after'),
       },
     });
-    const summary = await runCrawl(config.crawl, ctx, partition);
+    const summary = await runCrawl(config.crawl, ctx, { partition });
     return { summary: { ...summary }, text: formatSummary('crawl', { ...summary }) };
   },
 };

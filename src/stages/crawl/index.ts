@@ -40,8 +40,13 @@ function noSeeds(): Error {
   return usageError('no seeds: give --seeds URL... or --seeds-file FILE', 'e.g. align-data crawl --seeds https://example.com/');
 }
 
-/** `partition`: this task's share of the hosts (null: all of them). */
-export async function runCrawl(config: CrawlConfig, ctx: StageContext, partition: Partition | null = null): Promise<CrawlSummary> {
+export interface CrawlRunOptions {
+  /** This task's share of the hosts (null: all of them). @default null */
+  partition?: Partition | null;
+}
+
+export async function runCrawl(config: CrawlConfig, ctx: StageContext, options: CrawlRunOptions = {}): Promise<CrawlSummary> {
+  const partition = options.partition ?? null;
   const seeds = resolveSeeds(config.seeds, config.seedsFile);
   if (seeds.length === 0 && !existsSync(storePath(ctx.dataDir))) throw noSeeds();
   const db = openStore(ctx.dataDir);

@@ -82,7 +82,7 @@ describe('partitioned crawl, merged to a fixpoint', () => {
       for (let i = 0; i < N; i++) {
         const seen = web.servers.map((s) => s.log.length);
         const partition = resolvePartition(undefined, undefined, { SLURM_ARRAY_TASK_ID: String(i), SLURM_ARRAY_TASK_COUNT: String(N) });
-        const crawled = await runCrawl(config.crawl, makeContext(parts[i]!), partition);
+        const crawled = await runCrawl(config.crawl, makeContext(parts[i]!), { partition });
         expect(crawled.partition).toEqual({ index: i, count: N, source: 'slurm' });
         web.servers.forEach((s, k) => {
           const host = new URL(s.origin).host;

@@ -33,13 +33,13 @@ describe('merge after a re-run partition', () => {
     const part = join(tmp.dir, 'part-0');
     const merged = join(tmp.dir, 'merged');
     const partition = { index: 0, count: 1, source: 'flag' as const };
-    await runCrawl(config, makeContext(part), partition);
+    await runCrawl(config, makeContext(part), { partition });
     runMerge({ into: merged, dirs: [part], copyImages: false }, makeContext(merged));
     const flaky = (): unknown[] => query(merged, `SELECT status, error FROM pages WHERE url LIKE '%/flaky'`);
     expect(flaky()).toEqual([{ status: 'failed', error: 'http_500' }]);
 
     failing = false;
-    await runCrawl(config, makeContext(part), partition); // http_500 is retried by the next run
+    await runCrawl(config, makeContext(part), { partition }); // http_500 is retried by the next run
     const second = runMerge({ into: merged, dirs: [part], copyImages: false }, makeContext(merged));
     expect(flaky()).toEqual([{ status: 'done', error: null }]);
     expect(second.unchanged).toBe(0);
