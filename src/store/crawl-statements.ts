@@ -29,6 +29,15 @@ export function prepareCrawlStatements(db: Db) {
       `INSERT INTO pages (url, host, depth, kind, discovered_at) VALUES (@url, @host, @depth, @kind, @now)
        ON CONFLICT (url) DO NOTHING`,
     ),
+    // A URL on a host another partition owns: recorded for its owner (merge hands it over), never fetched here.
+    insertForeignPage: db.prepare(
+      `INSERT INTO pages (url, host, depth, kind, status, discovered_at) VALUES (@url, @host, @depth, @kind, 'handover', @now)
+       ON CONFLICT (url) DO UPDATE SET depth = excluded.depth WHERE pages.status = 'handover' AND excluded.depth < pages.depth`,
+    ),
+    handoverCounts: db.prepare(
+      `SELECT (SELECT count(*) FROM pages WHERE status = 'handover') AS pages,
+              (SELECT count(*) FROM images WHERE status = 'handover') AS images`,
+    ),
     insertRedirectTarget: db.prepare(
       `INSERT INTO pages (url, host, depth, kind, status, error, discovered_at)
        VALUES (@url, @host, @depth, @kind, 'skipped', 'redirect_target', @now) ON CONFLICT (url) DO NOTHING`,
@@ -80,8 +89,8 @@ export function prepareCrawlStatements(db: Db) {
     ),
     upsertImage: db.prepare(
       `INSERT INTO images (url, host, status, error, discovered_at) VALUES (@url, @host, @status, @error, @now)
-       ON CONFLICT (url) DO UPDATE SET status = 'queued', error = NULL
-         WHERE images.error = 'page_opt_out' AND excluded.status = 'queued'`,
+       ON CONFLICT (url) DO UPDATE SET status = excluded.status, error = NULL
+         WHERE images.error = 'page_opt_out' AND excluded.status IN ('queued', 'handover')`,
     ),
     imageId: db.prepare(`SELECT id FROM images WHERE url = ?`),
     clearNotPaired: db.prepare(`DELETE FROM imgs_not_paired WHERE page_id = ?`),

@@ -122,12 +122,37 @@ export interface CrawlRunRow {
 
 export class CrawlStore {
   private readonly s;
+  /** A partitioned run owns some hosts: rows on the others are recorded for their owner (status 'handover'). */
+  private owns: (host: string) => boolean = () => true;
 
   constructor(readonly db: Db) {
     // A crawl commits a batch every few ms; checkpointing the WAL every 1000 pages (the default)
     // made fsyncs a visible share of the run. The WAL is checkpointed when the store closes.
     db.pragma('wal_autocheckpoint = 8000');
     this.s = prepareCrawlStatements(db);
+  }
+
+  /** From now on, pages and images on hosts this predicate refuses are recorded as 'handover', not queued. */
+  setOwnership(owns: (host: string) => boolean): void {
+    this.owns = owns;
+  }
+
+  ownsHost(host: string): boolean {
+    return this.owns(host);
+  }
+
+  /** Rows recorded for other partitions' hosts. */
+  handoverCounts(): { pages: number; images: number } {
+    return this.s.handoverCounts.get() as { pages: number; images: number };
+  }
+
+  /** Inserts a found URL: queued when this run owns its host (returns true when the row is new), else recorded for its owner. */
+  private insertFound(page: NewPage, now: number): boolean {
+    if (!this.owns(page.host)) {
+      this.s.insertForeignPage.run({ ...page, now });
+      return false;
+    }
+    return this.s.insertPage.run({ ...page, now }).changes > 0;
   }
 
   /** Runs several of the calls below as one transaction (theirs become savepoints). */
@@ -163,8 +188,12 @@ export class CrawlStore {
   /** Seeds join the frontier at depth 0 (a seed already known as a deeper link is moved up). */
   addSeeds(seeds: NewPage[], now: number): Set<string> {
     return this.db.transaction(() => {
-      for (const seed of seeds) this.s.insertSeed.run({ ...seed, now });
-      return new Set(seeds.map((s) => s.host));
+      const owned = seeds.filter((seed) => this.owns(seed.host));
+      for (const seed of seeds) {
+        if (this.owns(seed.host)) this.s.insertSeed.run({ ...seed, now });
+        else this.s.insertForeignPage.run({ ...seed, depth: 0, now });
+      }
+      return new Set(owned.map((s) => s.host));
     })();
   }
 
@@ -172,7 +201,7 @@ export class CrawlStore {
   addPages(pages: NewPage[], now: number): Set<string> {
     return this.db.transaction(() => {
       const hosts = new Set<string>();
-      for (const page of pages) if (this.s.insertPage.run({ ...page, now }).changes > 0) hosts.add(page.host);
+      for (const page of pages) if (this.insertFound(page, now)) hosts.add(page.host);
       return hosts;
     })();
   }
@@ -226,15 +255,13 @@ export class CrawlStore {
         attempts: r.attempts, pairsFound: r.pairs.length,
       });
       const hosts = new Set<string>();
-      for (const link of r.links) {
-        if (this.s.insertPage.run({ ...link, now }).changes > 0) hosts.add(link.host);
-      }
+      for (const link of r.links) if (this.insertFound(link, now)) hosts.add(link.host);
       let newPairs = 0;
       for (const pair of r.pairs) {
-        const status = r.skipImages ? 'failed' : 'queued';
+        const status = r.skipImages ? 'failed' : this.owns(pair.imageHost) ? 'queued' : 'handover';
         const error = r.skipImages ? 'page_opt_out' : null;
         const upsert = this.s.upsertImage.run({ url: pair.imageUrl, host: pair.imageHost, status, error, now });
-        if (upsert.changes > 0 && !r.skipImages) hosts.add(pair.imageHost);
+        if (upsert.changes > 0 && status === 'queued') hosts.add(pair.imageHost);
         const image = this.s.imageId.get(pair.imageUrl) as { id: number };
         newPairs += this.s.insertPair.run({ pageId: id, imageId: image.id, ...pair, now }).changes;
       }

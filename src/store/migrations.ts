@@ -3,6 +3,7 @@ import { FILTER_SCHEMA } from './schema/filter.js';
 import { HARDENING_SCHEMA } from './schema/hardening.js';
 import { REFRESH_SCHEMA } from './schema/refresh.js';
 import { INGEST_SCHEMA } from './schema/ingest.js';
+import { PARTITION_SCHEMA } from './schema/partition.js';
 import { SHARD_SCHEMA } from './schema/shard.js';
 import { SCORES_SCHEMA } from './schema/scores.js';
 
@@ -18,4 +19,5 @@ export const MIGRATIONS: readonly { version: number; sql: string }[] = [
   { version: 3, sql: REFRESH_SCHEMA },
   { version: 4, sql: INGEST_SCHEMA },
   { version: 5, sql: SCORES_SCHEMA },
+  { version: 6, sql: PARTITION_SCHEMA },
 ];

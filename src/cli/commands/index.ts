@@ -14,6 +14,7 @@ import { scoreCommand } from './score.js';
 import { refreshCommand } from './refresh.js';
 import { checkCommand } from './check.js';
 import { reportCommand } from './report.js';
+import { mergeCommand } from './merge.js';
 
 /** Every subcommand, in the order --help lists them. Only commands that work are listed. */
 export const COMMANDS: readonly CommandDef[] = [
@@ -31,5 +32,6 @@ export const COMMANDS: readonly CommandDef[] = [
   reportCommand,
   checkCommand,
   refreshCommand,
+  mergeCommand,
   demoCommand,
 ];

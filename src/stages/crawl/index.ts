@@ -19,7 +19,9 @@ import type { CrawlConfig } from '../../config/crawl.js';
 import { AlignError, usageError } from '../../errors.js';
 import { CrawlStore } from '../../store/crawl.js';
 import { openStore, storePath } from '../../store/db.js';
+import { hasCrawlRows, readPartitionMeta, writePartitionMeta } from '../../store/partition.js';
 import type { StageContext } from '../../util/context.js';
+import { formatPartition, hostPartition, type Partition } from '../../util/partition.js';
 import type { Runtime } from './runtime.js';
 import { isStorageError } from './failure.js';
 import { resolveSeeds, seedRow } from './seeds.js';
@@ -45,20 +47,41 @@ export interface CrawlRunOptions {
    * download step runs: the same scheduler, politeness and image checks). @default false
    */
   imagesOnly?: boolean;
+  /** This task's share of the hosts (null: all of them). @default null */
+  partition?: Partition | null;
 }
 
 export async function runCrawl(config: CrawlConfig, ctx: StageContext, options: CrawlRunOptions = {}): Promise<CrawlSummary> {
   const imagesOnly = options.imagesOnly ?? false;
+  const partition = options.partition ?? null;
   const seeds = imagesOnly ? [] : resolveSeeds(config.seeds, config.seedsFile);
   if (seeds.length === 0 && !imagesOnly && !existsSync(storePath(ctx.dataDir))) throw noSeeds();
   const db = openStore(ctx.dataDir);
   try {
     const store = new CrawlStore(db);
+    usePartition(store, partition, ctx);
     const run = startRun(store, config, seeds, ctx, imagesOnly);
-    return await crawl(store, config, ctx, run, imagesOnly);
+    const summary = await crawl(store, config, ctx, run, imagesOnly);
+    return partition ? { ...summary, partition, handover: store.handoverCounts() } : summary;
   } finally {
     db.close();
   }
+}
+
+/** A data dir belongs to one partition for good: another I/N (or none) on it stops before any work. */
+function usePartition(store: CrawlStore, partition: Partition | null, ctx: StageContext): void {
+  const meta = readPartitionMeta(store.db);
+  if (partition === null) {
+    if (meta) throw usageError(`${ctx.dataDir} holds partition ${meta.index}/${meta.count}: give --partition ${meta.index}/${meta.count}`);
+    return;
+  }
+  if (meta && (meta.index !== partition.index || meta.count !== partition.count)) {
+    throw usageError(`partition ${partition.index}/${partition.count}: ${ctx.dataDir} holds partition ${meta.index}/${meta.count}`, 'give each task its own --data-dir, e.g. run/part-$I');
+  }
+  if (!meta && hasCrawlRows(store.db)) throw usageError(`partition ${partition.index}/${partition.count}: ${ctx.dataDir} was crawled without partitions`, 'give each task a new --data-dir');
+  writePartitionMeta(store.db, partition, Date.now());
+  store.setOwnership((host) => hostPartition(host, partition.count) === partition.index);
+  ctx.log.info(`crawl: partition ${formatPartition(partition)}: fetching only the hosts it owns`);
 }
 
 interface RunInfo {

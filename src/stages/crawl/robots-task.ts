@@ -76,8 +76,11 @@ export function makeBeforeRequest(
   hosts: HostTable,
   checkRobots: boolean,
   loadRobots: (h: HostState, protocol: string) => Promise<unknown>,
+  owns: (host: string) => boolean = () => true,
 ): BeforeRequest {
   return async (url, ownerUrl, signal) => {
+    // A partitioned run never sends a request to a host another partition owns, not even a redirect hop.
+    if (!owns(hostOf(url))) throw new FetchFailure('redirect_other_partition', { detail: url });
     const h = hosts.get(hostOf(url));
     if (checkRobots && !h.robots) {
       h.robotsLoading ??= loadRobots(h, new URL(url).protocol).finally(() => (h.robotsLoading = undefined));

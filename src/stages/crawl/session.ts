@@ -55,14 +55,15 @@ export function openSession(store: CrawlStore, config: CrawlConfig, ctx: StageCo
     }
   };
   const policy = fetchPolicy(config);
+  const owns = (host: string): boolean => store.ownsHost(host);
   const writer = new ResultWriter(store, { onError: (err) => scheduler.fail(err), afterFlush: () => scheduler.pump() });
   const rt: Runtime = {
     config,
     store,
     writer,
     discovered: (found) => scheduler.activate(found),
-    fetcher: new Fetcher(http, policy, makeBeforeRequest(hosts, true, loadRobotsForHop)),
-    robotsFetcher: new Fetcher(http, policy, makeBeforeRequest(hosts, false, loadRobotsForHop)),
+    fetcher: new Fetcher(http, policy, makeBeforeRequest(hosts, true, loadRobotsForHop, owns)),
+    robotsFetcher: new Fetcher(http, policy, makeBeforeRequest(hosts, false, loadRobotsForHop, owns)),
     images: new ImageStore(ctx.dataDir),
     scope: makeScope(config.scope, seeds),
     counters: newCounters(),

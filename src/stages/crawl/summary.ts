@@ -35,6 +35,10 @@ export interface CrawlSummary {
   seconds: number;
   pagesPerSecond: number;
   imagesPerSecond: number;
+  /** A partitioned run: which share of the hosts, and where I/N came from. */
+  partition?: { index: number; count: number; source: string } | null;
+  /** Rows recorded for hosts other partitions own (`merge` hands them over). */
+  handover?: { pages: number; images: number };
 }
 
 export interface SummaryInput {
