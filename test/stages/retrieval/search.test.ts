@@ -86,7 +86,6 @@ describe('index, search and classify with a trained run', () => {
     expect(Object.keys(lines[0]!.results[0]!)).toEqual(['rank', 'key', 'score', 'caption', 'url', 'shard']);
     const found = lines.filter((l, i) => l.results.some((h) => h.key === t.valSamples[i]!.key)).length / lines.length;
     const chance = 5 / 664;
-    console.log('MEASURE r5', found, chance);//TMP
     expect(found).toBeGreaterThan(10 * chance);
   });
 
@@ -123,7 +122,6 @@ describe('index, search and classify with a trained run', () => {
     expect(composed).toBeGreaterThan(2 * alone);
     const without = await count(away, () => ({}));
     const minus = await count(away, (colour) => ({ minusText: `on a ${colour} background` }));
-    console.log('MEASURE compose', { chance, alone, composed, without, minus });//TMP
     expect(minus).toBeLessThan(without / 2);
   });
 
@@ -156,7 +154,6 @@ describe('index, search and classify with a trained run', () => {
     const named = t.samples.map((x) => backgroundOf(x.caption));
     const chance = queried.reduce((a, q) => a + (10 * named.filter((b) => b === backgroundLabel(q)).length) / named.length, 0);
     const found = lines.reduce((a, hits, i) => a + hits.filter((h) => backgroundOf(h.caption) === backgroundLabel(queried[i]!)).length, 0);
-    console.log('MEASURE tocap', found, chance);//TMP
     expect(found).toBeGreaterThan(3 * chance);
   });
 
@@ -178,7 +175,6 @@ describe('index, search and classify with a trained run', () => {
     expect(Object.keys(s)).toEqual(['samples', 'predictions', 'accuracy', 'perClass']);
     expect(s.samples).toBe(64);
     expect(s.predictions[0].top).toHaveLength(3);
-    console.log('MEASURE classify', s.accuracy);//TMP
     expect(s.accuracy).toBeGreaterThan(2 / BACKGROUNDS.length);
     const perClass = Object.values(s.perClass as Record<string, { samples: number }>).reduce((a, c) => a + c.samples, 0);
     expect(perClass).toBe(64);
