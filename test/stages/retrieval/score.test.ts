@@ -8,7 +8,7 @@ import { makeContext } from '../../../src/util/context.js';
 import { runCli } from '../../helpers/cli.js';
 import { makeTempDir } from '../../helpers/paths.js';
 import { StoreBuilder } from '../filter/make-store.js';
-import { backgroundOf, trainSmallRun, type TrainedRun } from './trained-run.js';
+import { STEPS, backgroundOf, trainSmallRun, type TrainedRun } from './trained-run.js';
 
 /**
  * A crawl store whose pairs are held-out synthetic images with their own caption (matched) or
@@ -73,7 +73,7 @@ describe('score and the model-score filter', () => {
     const first = await cli(['score', '--run', t.run, '--batch-size', '16', '--json']);
     expect(first.code).toBe(0);
     const s = JSON.parse(first.stdout);
-    expect(s).toMatchObject({ scored: 65 - 32, failed: 1, total: 64, step: 100 });
+    expect(s).toMatchObject({ scored: 65 - 32, failed: 1, total: 64, step: STEPS });
     expect(s.histogram.reduce((a: number, b: { pairs: number }) => a + b.pairs, 0)).toBe(64);
     const scores = readScores();
     expect(scores.get(corruptPair)).toEqual({ score: null, error: 'decode_failed' });
