@@ -1,7 +1,7 @@
 /**
  * Read-only queries behind `check`'s store gates: what the filter rejected and why, how much of
  * the crawl was fetched, which kept or published pairs came from a source that opted out, and
- * what size the shard stage recorded for a sample.
+ * what size the shard stage recorded for a sample, with which options and from what original.
  */
 import type { Db } from './db.js';
 
@@ -27,9 +27,24 @@ const SOURCE_COLUMNS = `p.id AS pairId, s.key AS key, g.url AS pageUrl, g.host A
 
 export class CheckStore {
   private readonly dims;
+  private readonly original;
 
   constructor(private readonly db: Db) {
     this.dims = db.prepare('SELECT width, height FROM shard_samples WHERE key = ?');
+    this.original = db.prepare(`
+      SELECT b.width, b.height FROM shard_samples s
+      JOIN pairs p ON p.id = s.pair_id JOIN images i ON i.id = p.image_id JOIN blobs b ON b.sha256 = i.sha256
+      WHERE s.key = ?`);
+  }
+
+  /** Each recorded shard's name and the hash of the sample options it was written with. */
+  shardOptionHashes(): { name: string; optionsHash: string }[] {
+    return this.db.prepare('SELECT name, options_hash AS optionsHash FROM shards ORDER BY name').all() as { name: string; optionsHash: string }[];
+  }
+
+  /** The displayed size (after EXIF orientation) of the original image behind the sample with this key. */
+  originalSize(key: string): { width: number; height: number } | undefined {
+    return this.original.get(key) as { width: number; height: number } | undefined;
   }
 
   /** Decisions by first failing reason (null: kept). */

@@ -14,16 +14,19 @@ import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, relative, resolve, isAbsolute } from 'node:path';
 import type { Config } from '../../config/schema.js';
+import type { ShardConfig } from '../../config/shard.js';
 import { AlignError, usageError } from '../../errors.js';
 import { CheckScratch } from '../../store/check-scratch.js';
 import { CheckStore } from '../../store/check.js';
 import { type Db, openStore, storePath } from '../../store/db.js';
 import type { StageContext } from '../../util/context.js';
+import { sampleOptionsHash } from '../../webdataset/sample-options.js';
 import { listShards } from '../../webdataset/shard-list.js';
 import { fetchedGate, consentGate, rejectionGate } from './store-gates.js';
 import { manifestGate, sizesGate } from './file-gates.js';
 import { evalSettings, loadEvalSet, type EvalSet } from './eval-images.js';
 import { type GateResult, gate, skipped } from './offenders.js';
+import type { ResizeOptions } from './options-size.js';
 import { sampleGates } from './sample-gates.js';
 import { type ScanResult, scanShards } from './scan.js';
 
@@ -62,6 +65,8 @@ export async function runCheck(config: Config, ctx: StageContext, options: Check
       scratch,
       isVal: (name) => name.startsWith(valPrefix) || /^(val|valid|validation|test)[-_.]/i.test(name),
       storedSize: store ? (key) => store.sampleSize(key) : undefined,
+      shardOptions: store ? shardOptionsFor(store, config.shard) : undefined,
+      originalSize: store ? (key) => store.originalSize(key) : undefined,
       nearEval: evalSet ? (phash) => evalSet.index.has(phash) : undefined,
       concurrency: config.check.concurrency ?? availableParallelism() * 2,
       signal: ctx.signal,
@@ -119,6 +124,17 @@ function storeFor(dataDir: string, paths: readonly string[]): Db | undefined {
   };
   if (!paths.every(inside)) return undefined;
   return openStore(dataDir, { readonly: true });
+}
+
+/**
+ * The shards the store says were written with the config's shard options (the same hash the
+ * shard stage records): their images are judged against its resize options. Any other shard's
+ * options are unknown here, so it is judged by its .json and the store's sizes only.
+ */
+function shardOptionsFor(store: CheckStore, shard: ShardConfig): (name: string) => ResizeOptions | undefined {
+  const hash = sampleOptionsHash(shard);
+  const matching = new Set(store.shardOptionHashes().filter((s) => s.optionsHash === hash).map((s) => s.name));
+  return (name) => (matching.has(name) ? shard : undefined);
 }
 
 function evalGate(scan: ScanResult, evalSet: EvalSet | null, config: Config): GateResult {

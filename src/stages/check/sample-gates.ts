@@ -26,9 +26,7 @@ export function sampleGates(scan: ScanResult, scratch: CheckScratch, config: Che
     config.decodeImages
       ? gate('images-decode', 'every image decodes', { decoded: scan.decoded, undecodable: scan.undecodable.count }, scan.undecodable)
       : skipped('images-decode', 'every image decodes', decodeOff),
-    config.decodeImages
-      ? gate('image-size', "every image measures what its .json and the data dir's store say", { checked: scan.decoded }, scan.wrongSize)
-      : skipped('image-size', "every image measures what its .json and the data dir's store say", decodeOff),
+    config.decodeImages ? sizeGate(scan) : skipped('image-size', SIZE_DESCRIBE, decodeOff),
     gate('caption-words', 'every caption is within the word-count range', { min: config.minCaptionWords, max: config.maxCaptionWords }, scan.captionWords),
     gate('min-samples', 'the dataset holds the minimum number of samples', { samples: scan.samples, min: config.minSamples }, {
       first: scan.samples < config.minSamples ? [`${scan.samples} samples in ${shards} shards`] : [],
@@ -36,4 +34,17 @@ export function sampleGates(scan: ScanResult, scratch: CheckScratch, config: Che
     }),
     gate('splits-disjoint', 'train and val share no image', { valShards: vals, trainShards: shards - vals }, listRepeats(scratch.imagesInBothSplits(limit))),
   ];
+}
+
+const SIZE_DESCRIBE = "every image measures what its .json and the data dir's store say, and what the shard options give where the data dir says them";
+
+/** Sizes against the .json and the store, and against the shard options for the shards whose recorded options match the config's. */
+function sizeGate(scan: ScanResult): GateResult {
+  const optionsShards = scan.shards.filter((s) => s.optionsJudged).length;
+  const optionsUnknown = scan.shards.length - optionsShards;
+  const figures = { checked: scan.decoded, optionsShards, optionsChecked: scan.optionsChecked, optionsUnknown };
+  const note = optionsUnknown > 0
+    ? `${optionsUnknown} shards not judged against the shard options: the store records other options than the config's for them, or none`
+    : undefined;
+  return gate('image-size', SIZE_DESCRIBE, figures, scan.wrongSize, { note });
 }

@@ -20,10 +20,10 @@ import { AlignError, configError } from '../../errors.js';
 import { storePath } from '../../store/db.js';
 import { openShardStore, type ShardCandidate, type ShardStore } from '../../store/shard.js';
 import type { StageContext } from '../../util/context.js';
-import { stableHash } from '../../util/hash.js';
 import { imagePath } from '../../util/image-path.js';
 import { asStorageError } from '../../util/storage-error.js';
 import { MANIFEST_FILE, SIZES_FILE, type SplitIndex, VAL_MANIFEST_FILE, writeManifests } from '../../webdataset/manifest.js';
+import { sampleOptionsHash } from '../../webdataset/sample-options.js';
 import { type EncodeOptions, encodeImage, withEncoderSetup } from './encode.js';
 import { type WithdrawResult, withdrawFromShards } from './withdraw.js';
 import { type WriteSamplesResult, writeSamples } from './write-samples.js';
@@ -154,12 +154,6 @@ function stopSignal(signal: AbortSignal, stopAt: number | undefined): AbortSigna
 
 function encodeOptions(config: ShardConfig): EncodeOptions {
   return { resizeMode: config.resizeMode, imageSize: config.imageSize, resizeOnlyIfBigger: config.resizeOnlyIfBigger, jpegQuality: config.jpegQuality };
-}
-
-/** What decides a sample's bytes, its split and its shard's name: shards of one dataset must agree on it. */
-function sampleOptionsHash(config: ShardConfig): string {
-  const { valFraction, trainPrefix, valPrefix } = config;
-  return stableHash({ ...encodeOptions(config), valFraction, trainPrefix, valPrefix }).slice(0, 16);
 }
 
 function checkOptions(store: ShardStore, optionsHash: string, dir: string): void {
