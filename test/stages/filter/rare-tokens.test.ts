@@ -85,9 +85,26 @@ describe('rare tokens', () => {
     for (const topK of [5, 40, 150]) {
       const expected = referenceKept(input, topK);
       expect((await keptAlts(input, topK)).kept).toEqual(expected);
-      const split = await keptAlts(input, topK, { tokens: { maxTokensInMemory: 20, maxCachedWords: 0 } });
+      const split = await keptAlts(input, topK, { tokens: { maxTokensInMemory: 20, altWindow: 16 } });
       expect(split.kept).toEqual(expected);
       expect(split.sweeps).toBeGreaterThan(4);
+    }
+  });
+
+  test('words in any script count by their bytes: accents, CJK and emoji, across many partitions and alt windows', async () => {
+    let seed = 11;
+    const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    // Prefixes of one another and byte-wise neighbours: é (c3 a9) and è (c3 a8), 日 and 日本.
+    const vocabulary = ['été', 'ete', 'èté', 'ÉTÉ', '日', '日本', '本', '🐱', '🐱🐱', 'naïve', 'naive', 'a', 'ab', 'b'];
+    const input = Array.from({ length: 200 }, () => {
+      const n = 1 + Math.floor(random() * 5);
+      return Array.from({ length: n }, () => vocabulary[Math.floor(vocabulary.length * random() ** 2)]!).join(' ');
+    });
+    for (const topK of [3, 12, 30]) {
+      const expected = referenceKept(input, topK);
+      const split = await keptAlts(input, topK, { tokens: { maxTokensInMemory: 8, altWindow: 7 } });
+      expect(split.kept).toEqual(expected);
+      expect(split.sweeps).toBeGreaterThan(3);
     }
   });
 });
