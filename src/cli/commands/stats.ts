@@ -1,3 +1,4 @@
+import { loadConfig } from '../../config/load.js';
 import type { CommandDef } from '../command.js';
 import { intFlag } from '../flags.js';
 
@@ -13,7 +14,9 @@ export const statsCommand: CommandDef = {
   async run(args, ctx) {
     // Stages load on demand, so --help and other commands start fast (tfjs, sharp, undici are heavy).
     const { collectStats, formatStats } = await import('../../stages/filter/stats.js');
-    const stats = collectStats(ctx, { topHosts: intFlag(args, 'top', '--top', 0) ?? 10 });
+    const topHosts = intFlag(args, 'top', '--top', 0) ?? 10;
+    // The histogram buckets line up with the configured filter thresholds.
+    const stats = collectStats(ctx, { topHosts, filter: loadConfig(args.config).filter });
     return { summary: { ...stats }, text: formatStats(stats) };
   },
 };

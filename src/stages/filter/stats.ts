@@ -6,13 +6,16 @@
 import { existsSync } from 'node:fs';
 import { AlignError } from '../../errors.js';
 import { openStore, storePath } from '../../store/db.js';
-import { StatsStore, type BucketRow, type HostRow, type StoreTotals } from '../../store/filter-stats.js';
+import { histogramBuckets, StatsStore, type BucketRow, type HostRow, type StoreTotals } from '../../store/filter-stats.js';
+import { FilterConfigSchema, type FilterConfig } from '../../config/filter.js';
 import type { StageContext } from '../../util/context.js';
 import { formatCount as n, formatPercent as pct, renderFields, renderTable as table } from './format.js';
 
 export interface StatsOptions {
   /** Hosts listed in `topHosts`. @default 10 */
   topHosts?: number;
+  /** The filter config whose thresholds the histogram buckets line up with. @default ALIGN's defaults */
+  filter?: FilterConfig;
 }
 
 export interface DatasetStats {
@@ -61,16 +64,22 @@ export function collectStats(ctx: StageContext, options: StatsOptions = {}): Dat
       kept,
       rejected: decided - kept,
       rejections,
-      histograms: {
-        wordCount: store.histogram('wordCount'),
-        shorterSide: store.histogram('shorterSide'),
-        aspectRatio: store.histogram('aspectRatio'),
-      },
+      histograms: histograms(store, options.filter ?? FilterConfigSchema.parse({})),
       topHosts: store.topHosts(options.topHosts ?? 10),
     };
   } finally {
     db.close();
   }
+}
+
+function histograms(store: StatsStore, filter: FilterConfig): DatasetStats['histograms'] {
+  const buckets = histogramBuckets({
+    minWords: filter.wordCount.min,
+    maxWords: filter.wordCount.max,
+    minSidePx: filter.imageSize.minSidePx,
+    maxRatio: filter.aspectRatio.maxRatio,
+  });
+  return { wordCount: store.histogram(buckets.wordCount), shorterSide: store.histogram(buckets.shorterSide), aspectRatio: store.histogram(buckets.aspectRatio) };
 }
 
 /** The stats as tables for a terminal. */
