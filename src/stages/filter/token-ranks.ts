@@ -14,12 +14,15 @@
  * (token-table.ts) of at most `maxTokensInMemory` entries; when it would pass that, the token
  * space is split by hash: the current sweep keeps counting one half and the other half is queued
  * for a later sweep. Sweep n also looks up the frequencies counted by sweep n - 1 to lower each
- * alt's rarest-token frequency, so P partitions take P + 1 sweeps over the alts. That frequency,
- * one number per alt, lives in a scratch file (lowest-frequencies.ts) read and written a window
- * at a time as the alts stream past in id order.
+ * alt's rarest-token frequency, so P partitions take P + 1 sweeps over the alts. The first sweep
+ * reads the alts from the store and spools them, split and hashed, to a scratch file that the
+ * others read back in large chunks (alt-spool.ts). Each alt's lowest frequency, one number per
+ * alt, lives in another scratch file (lowest-frequencies.ts), read and written a window at a
+ * time as the alts stream past in order.
  */
 import { tmpdir } from 'node:os';
 import type { FilterStore } from '../../store/filter.js';
+import { AltSpool, type AltVisitor } from './alt-spool.js';
 import { LowestFrequencies } from './lowest-frequencies.js';
 import { AltTokens, MAX_PARTITIONS, TokenTable, inPartition, type Partition } from './token-table.js';
 
@@ -36,8 +39,10 @@ export interface TokenRankOptions {
   maxTokensInMemory?: number;
   /** Alts whose lowest token frequency is held in memory at once (8 bytes each). @default 65536 */
   altWindow?: number;
-  /** Where the scratch file of per-alt frequencies goes (deleted when done). @default os.tmpdir() */
+  /** Where the scratch files (the spooled alts, per-alt frequencies) go; deleted when done. @default os.tmpdir() */
   scratchDir?: string;
+  /** Bytes of spooled alts read or written at once (a bigger record grows it). @default 4194304 */
+  spoolChunkBytes?: number;
 }
 
 interface Sweep {
@@ -52,7 +57,9 @@ interface Sweep {
 /** Computes every alt's token rank and stores it (f_alt_ranks). */
 export function computeTokenRanks(store: FilterStore, options: TokenRankOptions = {}): TokenRankResult {
   const maxTokens = options.maxTokensInMemory ?? 1_500_000;
-  const lowest = new LowestFrequencies(options.scratchDir ?? tmpdir(), options.altWindow ?? 65_536);
+  const scratchDir = options.scratchDir ?? tmpdir();
+  const lowest = new LowestFrequencies(scratchDir, options.altWindow ?? 65_536);
+  const spool = new AltSpool(scratchDir, options.spoolChunkBytes ?? 4 << 20);
   try {
     const histogram = new Map<number, number>();
     const todo: Partition[] = [{ mask: 0, value: 0 }];
@@ -61,8 +68,10 @@ export function computeTokenRanks(store: FilterStore, options: TokenRankOptions 
     while (todo.length > 0 || previous) {
       const part = todo.shift();
       const table = part ? new TokenTable(maxTokens) : undefined;
-      runSweep(store, lowest, { part, table, previous, todo });
-      sweeps++;
+      // The first sweep reads the store and spools the alts; the others read the spool.
+      const alts = sweeps === 0 ? spoolingFromStore(store, spool) : (visit: AltVisitor) => spool.forEach(new AltTokens(), visit);
+      runSweep(alts, lowest, { part, table, previous, todo });
+      if (sweeps++ === 0) spool.flush();
       if (table) for (const count of table.counts()) histogram.set(count, (histogram.get(count) ?? 0) + 1);
       previous = part && table ? { part, table } : undefined;
     }
@@ -71,14 +80,25 @@ export function computeTokenRanks(store: FilterStore, options: TokenRankOptions 
     return { distinctTokens: [...histogram.values()].reduce((s, n) => s + n, 0), sweeps };
   } finally {
     lowest.close();
+    spool.close();
   }
 }
 
+function spoolingFromStore(store: FilterStore, spool: AltSpool): (visit: AltVisitor) => void {
+  return (visit) => {
+    const alt = new AltTokens();
+    for (const [altId, key, weight] of store.iterateAltKeys()) {
+      alt.parse(key);
+      spool.append(altId, weight, alt);
+      visit(altId, weight, alt);
+    }
+  };
+}
+
 /** One pass over the alts: count this partition's tokens, look up the previous partition's. */
-function runSweep(store: FilterStore, lowest: LowestFrequencies, s: Sweep): void {
-  const alt = new AltTokens();
-  for (const [altId, key, weight] of store.iterateAltKeys()) {
-    alt.parse(key);
+function runSweep(alts: (visit: AltVisitor) => void, lowest: LowestFrequencies, s: Sweep): void {
+  alts((altId, weight, alt) => {
+    const key = alt.key;
     let low = Infinity;
     for (let t = 0; t < alt.count; t++) {
       const h = alt.hashes[t]!;
@@ -91,7 +111,7 @@ function runSweep(store: FilterStore, lowest: LowestFrequencies, s: Sweep): void
       if (s.previous && inPartition(s.previous.part, h)) low = Math.min(low, s.previous.table.get(h, key, start, end));
     }
     if (low !== Infinity) lowest.lower(altId, low);
-  }
+  });
 }
 
 /** Halves `part` in place (one more hash bit), drops the other half from `table` and queues it. */

@@ -50,8 +50,17 @@ export class AltTokens {
   hashes: Int32Array<ArrayBuffer> = new Int32Array(64);
   starts: Int32Array<ArrayBuffer> = new Int32Array(64);
   ends: Int32Array<ArrayBuffer> = new Int32Array(64);
-  private key: Uint8Array = new Uint8Array(0);
+  /** The bytes the starts and ends point into: the alt's key, or a chunk holding it. */
+  key: Uint8Array = new Uint8Array(0);
   private repeats: Map<number, number[]> | undefined;
+
+  /** Takes n tokens as spooled: hashes at ints[at..], starts and ends after them, relative to bytes[keyAt..]. */
+  load(bytes: Uint8Array, keyAt: number, ints: Int32Array, at: number, n: number): void {
+    this.key = bytes;
+    this.count = 0;
+    this.repeats = undefined;
+    for (let t = 0; t < n; t++) this.push(ints[at + t]!, keyAt + ints[at + n + t]!, keyAt + ints[at + 2 * n + t]!);
+  }
 
   /** Splits the key on spaces as String.split(' ') would (an empty key is one empty word). */
   parse(key: Uint8Array): void {

@@ -85,13 +85,13 @@ describe('rare tokens', () => {
     for (const topK of [5, 40, 150]) {
       const expected = referenceKept(input, topK);
       expect((await keptAlts(input, topK)).kept).toEqual(expected);
-      const split = await keptAlts(input, topK, { tokens: { maxTokensInMemory: 20, altWindow: 16 } });
+      const split = await keptAlts(input, topK, { tokens: { maxTokensInMemory: 20, altWindow: 16, spoolChunkBytes: 256 } });
       expect(split.kept).toEqual(expected);
       expect(split.sweeps).toBeGreaterThan(4);
     }
   });
 
-  test('words in any script count by their bytes: accents, CJK and emoji, across many partitions and alt windows', async () => {
+  test('words in any script count by their bytes: accents, CJK and emoji, across many partitions, alt windows and spool chunks', async () => {
     let seed = 11;
     const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
     // Prefixes of one another and byte-wise neighbours: é (c3 a9) and è (c3 a8), 日 and 日本.
@@ -102,7 +102,7 @@ describe('rare tokens', () => {
     });
     for (const topK of [3, 12, 30]) {
       const expected = referenceKept(input, topK);
-      const split = await keptAlts(input, topK, { tokens: { maxTokensInMemory: 8, altWindow: 7 } });
+      const split = await keptAlts(input, topK, { tokens: { maxTokensInMemory: 8, altWindow: 7, spoolChunkBytes: 20 } });
       expect(split.kept).toEqual(expected);
       expect(split.sweeps).toBeGreaterThan(3);
     }
