@@ -85,13 +85,14 @@ export class AltSpool {
     let pos = 0;
     let fileAt = 0;
     for (;;) {
-      const need = filled - pos >= HEADER ? recordBytes(this.chunk.ints[(pos >> 2) + 2]!, this.chunk.ints[(pos >> 2) + 3]!) : HEADER;
+      const need = filled - pos >= HEADER ? this.recordSize(pos) : HEADER;
       if (filled - pos < need) {
         // Move the partial record to the front, grow if one record is bigger than the chunk, read on.
         this.chunk.bytes.copyWithin(0, pos, filled);
         [filled, pos] = [filled - pos, 0];
         if (need > this.chunk.bytes.length) this.chunk = this.chunk.grown(need, filled);
         const got = readSync(this.fd, this.chunk.bytes, filled, this.chunk.bytes.length - filled, fileAt);
+        if (got === 0 && filled > 0) throw new Error('rare tokens: the alt spool ends inside a record');
         if (got === 0) return;
         [filled, fileAt] = [filled + got, fileAt + got];
         continue;
@@ -102,6 +103,13 @@ export class AltSpool {
       visit(ints[at]!, ints[at + 1]! >>> 0, alt);
       pos += need;
     }
+  }
+
+  /** The size of the record at byte `pos`, checked: a damaged spool must fail, not loop. */
+  private recordSize(pos: number): number {
+    const [n, m] = [this.chunk.ints[(pos >> 2) + 2]!, this.chunk.ints[(pos >> 2) + 3]!];
+    if (n < 1 || m < 0 || n > 2 * m + 1) throw new Error(`rare tokens: the alt spool is damaged at byte ${pos}`);
+    return recordBytes(n, m);
   }
 
   close(): void {
