@@ -39,7 +39,7 @@ export interface TokenRankOptions {
   maxTokensInMemory?: number;
   /** Alts whose lowest token frequency is held in memory at once (8 bytes each). @default 65536 */
   altWindow?: number;
-  /** Where the scratch files (the spooled alts, per-alt frequencies) go; deleted when done. @default os.tmpdir() */
+  /** Where the scratch files (the spooled alts, per-alt frequencies) go; unlinked once open. @default os.tmpdir() (the stage passes the data dir) */
   scratchDir?: string;
   /** Bytes of spooled alts read or written at once (a bigger record grows it). @default 4194304 */
   spoolChunkBytes?: number;

@@ -2,6 +2,7 @@
  * The rare-token rule with small K: ties at the K-th place, the frequency of a token (pairs whose
  * alt holds it, once per pair), and the partitioned count against a plain reference count.
  */
+import { readdirSync } from 'node:fs';
 import { FilterConfigSchema } from '../../../src/config/filter.js';
 import { runFilter, type FilterRunOptions } from '../../../src/stages/filter/index.js';
 import { makeContext } from '../../../src/util/context.js';
@@ -25,6 +26,8 @@ async function keptAlts(alts: string[], topK: number, options: FilterRunOptions 
     s.close();
     const summary = await runFilter(onlyRareTokens(topK), makeContext(tmp.dir), options);
     const d = readDecisions(tmp.dir);
+    // The count's scratch files (in the data dir) are gone once the run is over.
+    expect(readdirSync(tmp.dir).filter((name) => !name.startsWith('align.db'))).toEqual([]);
     const kept = new Set(alts.filter((_, i) => d.get(ids[i]!)!.kept === 1));
     return { kept, active: summary.filters['rare-tokens']!.active, sweeps: summary.tokens?.sweeps ?? 0 };
   } finally {
