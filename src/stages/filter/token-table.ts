@@ -178,7 +178,7 @@ export class TokenTable {
       return;
     }
     this.put(i, h, this.copyIn(bytes, start, end), end - start, weight);
-    if (++this.size * 4 > this.capacity * 3 && this.capacity < this.maxCapacity) this.rebuild(this.capacity * 2, () => true);
+    if (++this.size * 4 > this.capacity * 3 && this.capacity < this.maxCapacity) this.rebuild(this.capacity * 2);
   }
 
   get(h: number, bytes: Uint8Array, start: number, end: number): number {
@@ -190,9 +190,56 @@ export class TokenTable {
     for (let i = 0; i < this.capacity; i++) if (this.slots[i * STRIDE + 1] !== EMPTY) yield this.weights[i]!;
   }
 
-  /** Keeps only the tokens whose hash `keep` accepts (their text compacted). */
+  /**
+   * Keeps only the tokens whose hash `keep` accepts, in place: a split must not allocate a second
+   * table (and leave the first as garbage) at the moment the table is at its largest.
+   */
   retain(keep: (h: number) => boolean): void {
-    this.rebuild(this.capacity, keep);
+    const s = this.slots;
+    for (let i = 0; i < this.capacity; i++) {
+      // What moves into a freed slot is checked again.
+      while (s[i * STRIDE + 1] !== EMPTY && !keep(s[i * STRIDE]! >>> 0)) this.removeAt(i);
+    }
+    this.compactArena();
+  }
+
+  /** Frees slot i; later entries of its probe run that may move back do (backward-shift deletion). */
+  private removeAt(i: number): void {
+    const s = this.slots;
+    const mask = this.capacity - 1;
+    let hole = i;
+    for (let j = (i + 1) & mask; s[j * STRIDE + 1] !== EMPTY; j = (j + 1) & mask) {
+      const home = s[j * STRIDE]! & mask;
+      // The entry at j stays when its home slot lies cyclically in (hole, j].
+      if (hole <= j ? hole < home && home <= j : hole < home || home <= j) continue;
+      for (let k = 0; k < STRIDE; k++) s[hole * STRIDE + k] = s[j * STRIDE + k]!;
+      this.weights[hole] = this.weights[j]!;
+      hole = j;
+    }
+    s[hole * STRIDE] = EMPTY;
+    s[hole * STRIDE + 1] = EMPTY;
+    this.size--;
+  }
+
+  /** Moves the live tokens' text to the front of the arena, in offset order (each moves down). */
+  private compactArena(): void {
+    const cap = this.capacity;
+    const s = this.slots;
+    // offset × capacity + slot: exact in a double (offsets < 2^31, capacity ≤ 2^22), sorted natively.
+    const order = new Float64Array(this.size);
+    let n = 0;
+    for (let i = 0; i < cap; i++) if (s[i * STRIDE + 1] !== EMPTY) order[n++] = s[i * STRIDE + 1]! * cap + i;
+    order.sort();
+    let write = 0;
+    for (const v of order) {
+      const i = v % cap;
+      const offset = (v - i) / cap;
+      const length = s[i * STRIDE + 2]!;
+      this.arena.copyWithin(write, offset, offset + length);
+      s[i * STRIDE + 1] = write;
+      write += length;
+    }
+    this.arenaUsed = write;
   }
 
   private put(i: number, h: number, offset: number, length: number, weight: number): void {
@@ -218,19 +265,15 @@ export class TokenTable {
     return offset;
   }
 
-  private rebuild(capacity: number, keep: (h: number) => boolean): void {
-    const [slots, weights, arena] = [this.slots, this.weights, this.arena];
+  /** Re-inserts every token into `capacity` slots (the table grows); the text stays where it is. */
+  private rebuild(capacity: number): void {
+    const [slots, weights] = [this.slots, this.weights];
     this.slots = new Int32Array(capacity * STRIDE).fill(EMPTY);
     this.weights = new Float64Array(capacity);
-    this.arena = new Uint8Array(Math.max(1 << 16, this.arenaUsed));
-    this.arenaUsed = 0;
-    this.size = 0;
     for (let j = 0; j < weights.length; j++) {
       const [h, offset, length] = [slots[j * STRIDE]!, slots[j * STRIDE + 1]!, slots[j * STRIDE + 2]!];
-      if (offset === EMPTY || !keep(h >>> 0)) continue;
-      const i = this.find(h >>> 0, arena, offset, offset + length);
-      this.put(i, h, this.copyIn(arena, offset, offset + length), length, weights[j]!);
-      this.size++;
+      if (offset === EMPTY) continue;
+      this.put(this.find(h >>> 0, this.arena, offset, offset + length), h, offset, length, weights[j]!);
     }
   }
 }
