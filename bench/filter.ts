@@ -117,7 +117,7 @@ async function filterRun(dataDir: string, config: unknown): Promise<Omit<ChildRe
 
 function runChild(kind: string, dataDir: string, pairs: number): ChildResult {
   const script = fileURLToPath(import.meta.url);
-  const r = spawnSync(process.execPath, [...process.execArgv, script, '--child', kind, '--store', dataDir, '--pairs', String(pairs)], {
+  const r = spawnSync(process.execPath, [...process.execArgv, script, '--child', kind, '--store', dataDir, '--pairs', String(pairs), '--full-max', values['full-max']], {
     stdio: ['ignore', 'pipe', 'inherit'],
     encoding: 'utf8',
     maxBuffer: 1 << 20,
