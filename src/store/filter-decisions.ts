@@ -79,8 +79,10 @@ export const UPSERT_TAIL = `
     OR decisions.reasons IS NOT excluded.reasons`;
 
 /**
- * The upsert for `steps`: a pair's `reasons` lists every failing step ('duplicate' first for a
- * copy of a sample found earlier), `reason` is the first of them, kept is 1 when there is none.
+ * The upsert for `steps`: a pair's `reasons` lists every failing step, `reason` is the first of
+ * them, kept is 1 when there is none. A copy of a sample found earlier is judged like the first
+ * (page-level rules such as opt-out can differ) and gets 'duplicate' only when it passes every
+ * step: a copy that fails a filter is recorded with that filter, as any other pair would be.
  * With `withdrawals`, a pair whose source withdrew consent (withdrawals.ts) has its withdrawal
  * reason first: it is never kept. (Without, the join is left out: most stores have none.)
  */
@@ -94,6 +96,8 @@ export function decisionSql(steps: readonly DecisionStep[], runId: number, withd
     for (const [key, value] of Object.entries(step.params)) params[`s${i}_${key}`] = value;
     return `CASE WHEN (${sql}) THEN NULL ELSE '${name}' END`;
   });
+  // concat_ws needs at least one value after the separator: with every filter off nothing fails.
+  const failing = cases.length > 0 ? `nullif(concat_ws(',', ${cases.join(', ')}), '')` : 'NULL';
   const used = columnsUsed(steps);
   const needed = new Set<Join>();
   for (const c of used) {
@@ -107,7 +111,7 @@ export function decisionSql(steps: readonly DecisionStep[], runId: number, withd
     INSERT INTO decisions (pair_id, run_id, kept, reason, reasons)
     SELECT pair_id, @run, reasons IS NULL, substr(reasons, 1, instr(reasons || ',', ',') - 1), reasons
     FROM (
-      SELECT pair_id, nullif(concat_ws(',', ${withdrawals ? 'withdrawn, ' : ''}CASE WHEN is_copy THEN 'duplicate' END${cases.map((c) => `, ${c}`).join('')}), '') AS reasons
+      SELECT pair_id, nullif(concat_ws(',', ${withdrawals ? 'withdrawn, ' : ''}coalesce(${failing}, CASE WHEN is_copy THEN 'duplicate' END)), '') AS reasons
       FROM (
         SELECT f.pair_id AS pair_id, f.pair_id <> s.source_pair AS is_copy${withdrawals ? ', w.reason AS withdrawn' : ''}${columns.map((c) => `, ${c}`).join('')}
         FROM f_pairs f JOIN f_samples s ON s.alt_id = f.alt_id AND s.blob_id = f.blob_id

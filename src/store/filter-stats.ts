@@ -36,27 +36,49 @@ export interface HostRow {
 }
 
 /** A histogram bucket: a label and the SQL condition (over `p` pairs, `b` blobs) tried in order. */
-interface BucketSpec {
+export interface BucketSpec {
   label: string;
   when: string;
 }
 
-const upTo = (column: string, bounds: number[], last: string): BucketSpec[] => [
+/** The filter thresholds the histograms' buckets line up with (each bucket all kept or all rejected by its filter). */
+export interface HistogramThresholds {
+  /** Fewest and most words kept (word-count). */
+  minWords: number;
+  maxWords: number;
+  /** A pair is kept when its shorter side is more than this (image-size). */
+  minSidePx: number;
+  /** A pair is kept when long / short side is less than this (aspect-ratio). */
+  maxRatio: number;
+}
+
+/** Sorted distinct bounds: the fixed ones plus the thresholds, negative ones dropped. */
+const boundsWith = (fixed: number[], thresholds: number[]): number[] =>
+  [...new Set([...fixed, ...thresholds])].filter((b) => b >= 0).sort((a, b) => a - b);
+
+const upTo = (column: string, bounds: number[]): BucketSpec[] => [
   ...bounds.map((hi, i) => {
     const lo = i === 0 ? undefined : bounds[i - 1]! + 1;
     return { label: lo === undefined ? `≤ ${hi}` : lo === hi ? `${hi}` : `${lo}–${hi}`, when: `${column} <= ${hi}` };
   }),
-  { label: last, when: '1' },
+  { label: `> ${bounds.at(-1)}`, when: '1' },
 ];
 
-/** Buckets that line up with ALIGN's thresholds (3–20 words, shorter side > 200, ratio < 3). */
-export const HISTOGRAMS = {
-  wordCount: upTo('p.word_count', [1, 2, 5, 10, 20, 50], '> 50'),
-  shorterSide: upTo('min(b.width, b.height)', [100, 200, 300, 500, 1000], '> 1000'),
-  aspectRatio: [1.25, 1.5, 2, 3, 5]
-    .map((hi, i, all) => ({ label: i === 0 ? `< ${hi}` : `${all[i - 1]}–${hi}`, when: `max(b.width, b.height) < ${hi} * min(b.width, b.height)` }))
-    .concat([{ label: '≥ 5', when: '1' }]),
-} as const satisfies Record<string, BucketSpec[]>;
+/**
+ * The buckets of each histogram: a few fixed bounds plus the configured thresholds, so that with
+ * ALIGN's defaults (3–20 words, shorter side > 200, ratio < 3) they are ≤ 2, 3–5, …, 11–20, 21–50;
+ * ≤ 100, 101–200, …; < 1.25, …, 2–3, 3–5. Thresholds are validated numbers from the config.
+ */
+export function histogramBuckets(t: HistogramThresholds): Record<'wordCount' | 'shorterSide' | 'aspectRatio', BucketSpec[]> {
+  const ratios = boundsWith([1.25, 1.5, 2, 5], [t.maxRatio]).filter((r) => r > 0);
+  return {
+    wordCount: upTo('p.word_count', boundsWith([1, 5, 10, 50], [t.minWords - 1, t.maxWords])),
+    shorterSide: upTo('min(b.width, b.height)', boundsWith([100, 300, 500, 1000], [t.minSidePx])),
+    aspectRatio: ratios
+      .map((hi, i, all) => ({ label: i === 0 ? `< ${hi}` : `${all[i - 1]}–${hi}`, when: `max(b.width, b.height) < ${hi} * min(b.width, b.height)` }))
+      .concat([{ label: `≥ ${ratios.at(-1)}`, when: '1' }]),
+  };
+}
 
 export class StatsStore {
   constructor(private readonly db: Db) {}
@@ -87,9 +109,8 @@ export class StatsStore {
     return this.db.prepare('SELECT reasons, count(*) AS n FROM decisions GROUP BY reasons').all() as { reasons: string | null; n: number }[];
   }
 
-  /** Pairs of the raw dataset and kept pairs per bucket of one of HISTOGRAMS, in bucket order. */
-  histogram(name: keyof typeof HISTOGRAMS): BucketRow[] {
-    const buckets: readonly BucketSpec[] = HISTOGRAMS[name];
+  /** Pairs of the raw dataset and kept pairs per bucket (of histogramBuckets), in bucket order. */
+  histogram(buckets: readonly BucketSpec[]): BucketRow[] {
     const cases = buckets.map((b, i) => `WHEN ${b.when} THEN ${i}`).join(' ');
     const rows = this.db
       .prepare(`

@@ -138,18 +138,18 @@ export class FilterStore {
     };
   }
 
-  /** The largest alt id (ids are dense from 1). */
-  maxAltId(): number {
-    return (this.db.prepare('SELECT max(alt_id) FROM f_alts').pluck().get() as number | null) ?? 0;
-  }
-
-  /** Streams [alt_id, alt_key, pairs] for every alt of the raw dataset. Write nothing while it is open. */
-  iterateAlts(): IterableIterator<[number, string, number]> {
+  /**
+   * Streams [alt_id, counting key as UTF-8 bytes, pairs] for every alt of the raw dataset, in
+   * alt_id order as it comes (f_samples grouped along its key; no sort is asked for, and the
+   * caller does not depend on it). Bytes, not a string: the token count compares bytes and needs
+   * no decoding. Write nothing while it is open.
+   */
+  iterateAltKeys(): IterableIterator<[number, Uint8Array, number]> {
     return this.db
-      .prepare(`SELECT a.alt_id, a.alt_key, c.pairs FROM (SELECT alt_id, sum(pairs) AS pairs FROM f_samples GROUP BY alt_id) c
+      .prepare(`SELECT c.alt_id, CAST(a.alt_key AS BLOB), c.pairs FROM (SELECT alt_id, sum(pairs) AS pairs FROM f_samples GROUP BY alt_id) c
         JOIN f_alts a ON a.alt_id = c.alt_id`)
       .raw()
-      .iterate() as IterableIterator<[number, string, number]>;
+      .iterate() as IterableIterator<[number, Uint8Array, number]>;
   }
 
   /** Stores alt ranks, in batches of one transaction each. */

@@ -1,3 +1,4 @@
+import { loadConfig } from '../../config/load.js';
 import type { CommandDef } from '../command.js';
 import { loadConfig } from '../../config/load.js';
 import { intFlag } from '../flags.js';
@@ -15,10 +16,13 @@ export const statsCommand: CommandDef = {
   async run(args, ctx) {
     // Stages load on demand, so --help and other commands start fast (tfjs, sharp, undici are heavy).
     const { collectStats, formatStats } = await import('../../stages/filter/stats.js');
-    const stats = collectStats(ctx, { topHosts: intFlag(args, 'top', '--top', 0) ?? 10 });
+    const config = loadConfig(args.config);
+    const topHosts = intFlag(args, 'top', '--top', 0) ?? 10;
+    // The histogram buckets line up with the configured filter thresholds.
+    const stats = collectStats(ctx, { topHosts, filter: config.filter });
     if (typeof args.html === 'string') {
       const { runReport } = await import('../../stages/report/index.js');
-      await runReport(loadConfig(args.config), ctx, { out: args.html });
+      await runReport(config, ctx, { out: args.html });
     }
     return { summary: { ...stats }, text: formatStats(stats) };
   },

@@ -29,7 +29,7 @@ import { computeTokenRanks, type TokenRankOptions, type TokenRankResult } from '
 export interface FilterRunOptions {
   /** Where relative `filter.custom` module paths resolve: the config file's folder. @default process.cwd() */
   baseDir?: string;
-  /** Memory bounds of the rare-token count (see token-ranks.ts). */
+  /** Memory bounds and scratch folder of the rare-token count (see token-ranks.ts). @default scratch files in the data dir */
   tokens?: TokenRankOptions;
 }
 
@@ -99,7 +99,8 @@ export async function runFilter(config: FilterConfig, ctx: StageContext, options
     let tokens: TokenRankResult | null = null;
     if (store.columnsUsed(steps).has('token_rank')) {
       step('token ranks');
-      tokens = computeTokenRanks(store, options.tokens);
+      // Scratch files beside the store: the data dir is sized for the data, /tmp may not be.
+      tokens = computeTokenRanks(store, { scratchDir: ctx.dataDir, ...options.tokens });
     }
     step('decisions');
     const runId = store.startRun(stableHash(config), stableStringify(config), Date.now());

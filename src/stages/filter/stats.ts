@@ -6,9 +6,10 @@
 import { existsSync } from 'node:fs';
 import { AlignError } from '../../errors.js';
 import { openStore, storePath } from '../../store/db.js';
-import { StatsStore, type BucketRow, type HostRow, type StoreTotals } from '../../store/filter-stats.js';
+import { histogramBuckets, StatsStore, type BucketRow, type HostRow, type StoreTotals } from '../../store/filter-stats.js';
 import { withdrawalsByReason } from '../../store/withdrawals.js';
 import { IngestStore, type SourceCount } from '../../store/ingest.js';
+import { FilterConfigSchema, type FilterConfig } from '../../config/filter.js';
 import type { StageContext } from '../../util/context.js';
 import { collectScoreStats, type ModelScoreStats } from '../../store/scores.js';
 import { formatScoreStats } from './score-stats.js';
@@ -17,6 +18,8 @@ import { formatCount as n, formatPercent as pct, renderFields, renderTable as ta
 export interface StatsOptions {
   /** Hosts listed in `topHosts`. @default 10 */
   topHosts?: number;
+  /** The filter config whose thresholds the histogram buckets line up with. @default ALIGN's defaults */
+  filter?: FilterConfig;
 }
 
 export interface DatasetStats {
@@ -75,11 +78,7 @@ export function collectStats(ctx: StageContext, options: StatsOptions = {}): Dat
       rejected: decided - kept,
       rejections,
       withdrawn: withdrawalsByReason(db),
-      histograms: {
-        wordCount: store.histogram('wordCount'),
-        shorterSide: store.histogram('shorterSide'),
-        aspectRatio: store.histogram('aspectRatio'),
-      },
+      histograms: histograms(store, options.filter ?? FilterConfigSchema.parse({})),
       topHosts: store.topHosts(options.topHosts ?? 10),
       modelScores: collectScoreStats(db),
       sources: new IngestStore(db).countBySource(),
@@ -87,6 +86,16 @@ export function collectStats(ctx: StageContext, options: StatsOptions = {}): Dat
   } finally {
     db.close();
   }
+}
+
+function histograms(store: StatsStore, filter: FilterConfig): DatasetStats['histograms'] {
+  const buckets = histogramBuckets({
+    minWords: filter.wordCount.min,
+    maxWords: filter.wordCount.max,
+    minSidePx: filter.imageSize.minSidePx,
+    maxRatio: filter.aspectRatio.maxRatio,
+  });
+  return { wordCount: store.histogram(buckets.wordCount), shorterSide: store.histogram(buckets.shorterSide), aspectRatio: store.histogram(buckets.aspectRatio) };
 }
 
 /** The stats as tables for a terminal. */

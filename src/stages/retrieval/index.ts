@@ -32,25 +32,33 @@ export interface Encoder<B extends { size: number }> {
 
 export type EvalSummary = RetrievalMetrics;
 
-/** Embeds every sample the batches hold. */
-export async function embedSamples<B extends { size: number }>(encoder: Encoder<B>, batches: AsyncIterable<B>, ctx?: StageContext): Promise<Embeddings> {
-  const images: Float32Array[] = [];
-  const texts: Float32Array[] = [];
-  let count = 0;
-  for await (const batch of batches) {
-    if (ctx?.signal.aborted) break;
-    const { image, text } = await encoder.embed(batch);
-    images.push(image);
-    texts.push(text);
-    count += batch.size;
-    ctx?.log.progress('eval', { samples: count });
-  }
-  return { count, dim: encoder.embedDim, image: concat(images, count * encoder.embedDim), text: concat(texts, count * encoder.embedDim) };
+export interface EvalOptions {
+  /** Score only the first `limit` samples (scoring takes time n², memory O(block × n)). @default every sample */
+  limit?: number;
 }
 
-/** Embeds the samples and scores retrieval among them. */
-export async function runEval<B extends { size: number }>(encoder: Encoder<B>, batches: AsyncIterable<B>, ctx: StageContext): Promise<EvalSummary> {
-  const embeddings = await embedSamples(encoder, batches, ctx);
+/** Embeds the samples the batches hold, the first `limit` of them at most. */
+export async function embedSamples<B extends { size: number }>(encoder: Encoder<B>, batches: AsyncIterable<B>, ctx?: StageContext, limit = Infinity): Promise<Embeddings> {
+  const images: Float32Array[] = [];
+  const texts: Float32Array[] = [];
+  const dim = encoder.embedDim;
+  let count = 0;
+  for await (const batch of batches) {
+    if (ctx?.signal.aborted || count >= limit) break;
+    const { image, text } = await encoder.embed(batch);
+    // A last batch that runs past the limit gives only the rows up to it.
+    const rows = Math.min(batch.size, limit - count);
+    images.push(image.subarray(0, rows * dim));
+    texts.push(text.subarray(0, rows * dim));
+    count += rows;
+    ctx?.log.progress('eval', { samples: count });
+  }
+  return { count, dim, image: concat(images, count * dim), text: concat(texts, count * dim) };
+}
+
+/** Embeds the samples (the first `options.limit`) and scores retrieval among them. */
+export async function runEval<B extends { size: number }>(encoder: Encoder<B>, batches: AsyncIterable<B>, ctx: StageContext, options: EvalOptions = {}): Promise<EvalSummary> {
+  const embeddings = await embedSamples(encoder, batches, ctx, options.limit);
   if (embeddings.count === 0) {
     throw new AlignError('E_NO_DATA', 'no samples to evaluate: the shards hold no readable image/caption pairs', {
       hint: 'check the --shards pattern (the held-out shards the shard stage wrote)',

@@ -3,7 +3,8 @@
  *
  * Contract with shard: a sample to write is a row of `decisions` with kept = 1. Identical pairs
  * (same image sha256, same normalised alt) are one candidate sample: only its source pair (the
- * first page found) can be kept; the other copies get reason 'duplicate'.
+ * first page found) can be kept; the other copies are judged by the filters like it, and those
+ * that pass them all get reason 'duplicate'.
  *
  * The filter stage's reading of that contract:
  * - "same normalised alt" compares `pairs.alt_key` (the lower-cased counting key), the key every

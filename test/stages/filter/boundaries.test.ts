@@ -168,6 +168,29 @@ describe('filter boundaries', () => {
     expect(summary).toMatchObject({ rawPairs: 5, samples: 3, kept: 3, duplicates: 2 });
   });
 
+  test('copies are judged by the filters like the first; only a copy that passes them all is a duplicate', async () => {
+    const ids: Record<string, number> = {};
+    const { d, summary } = await filterStore((s) => {
+      // A 150x150 image found on two pages: both copies fail image size, the copy too.
+      const small = s.image({ width: 150, height: 150 });
+      ids.smallFirst = s.pair(s.page(), small, 'a small icon of a house');
+      ids.smallCopy = s.pair(s.page(), small, 'a small icon of a house');
+      // A good image on three pages: the second page opted out, the third did not.
+      const good = s.image();
+      ids.goodFirst = s.pair(s.page(), good, 'a harbour full of boats');
+      ids.optedOutCopy = s.pair(s.page({ optOut: 'noai' }), good, 'a harbour full of boats');
+      ids.passingCopy = s.pair(s.page(), good, 'A harbour full of boats');
+    });
+    expect(d.get(ids.smallFirst!)).toMatchObject({ kept: 0, reason: 'image-size', reasons: 'image-size' });
+    expect(d.get(ids.smallCopy!)).toMatchObject({ kept: 0, reason: 'image-size', reasons: 'image-size' });
+    expect(d.get(ids.goodFirst!)).toMatchObject({ kept: 1, reason: null });
+    expect(d.get(ids.optedOutCopy!)).toMatchObject({ kept: 0, reason: 'opt-out', reasons: 'opt-out' });
+    expect(d.get(ids.passingCopy!)).toMatchObject({ kept: 0, reason: 'duplicate', reasons: 'duplicate' });
+    expect(summary).toMatchObject({ kept: 1, duplicates: 1 });
+    expect(summary.filters['image-size']).toMatchObject({ first: 2, any: 2 });
+    expect(summary.filters['opt-out']).toMatchObject({ first: 1, any: 1 });
+  });
+
   test('pairs whose image failed or is still queued are outside the raw dataset and do not count', async () => {
     const ids: Record<string, number> = {};
     const { d, summary } = await filterStore((s) => {

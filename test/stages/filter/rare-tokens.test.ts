@@ -2,6 +2,7 @@
  * The rare-token rule with small K: ties at the K-th place, the frequency of a token (pairs whose
  * alt holds it, once per pair), and the partitioned count against a plain reference count.
  */
+import { readdirSync } from 'node:fs';
 import { FilterConfigSchema } from '../../../src/config/filter.js';
 import { runFilter, type FilterRunOptions } from '../../../src/stages/filter/index.js';
 import { makeContext } from '../../../src/util/context.js';
@@ -25,6 +26,8 @@ async function keptAlts(alts: string[], topK: number, options: FilterRunOptions 
     s.close();
     const summary = await runFilter(onlyRareTokens(topK), makeContext(tmp.dir), options);
     const d = readDecisions(tmp.dir);
+    // The count's scratch files (in the data dir) are gone once the run is over.
+    expect(readdirSync(tmp.dir).filter((name) => !name.startsWith('align.db'))).toEqual([]);
     const kept = new Set(alts.filter((_, i) => d.get(ids[i]!)!.kept === 1));
     return { kept, active: summary.filters['rare-tokens']!.active, sweeps: summary.tokens?.sweeps ?? 0 };
   } finally {
@@ -85,9 +88,26 @@ describe('rare tokens', () => {
     for (const topK of [5, 40, 150]) {
       const expected = referenceKept(input, topK);
       expect((await keptAlts(input, topK)).kept).toEqual(expected);
-      const split = await keptAlts(input, topK, { tokens: { maxTokensInMemory: 20, maxCachedWords: 0 } });
+      const split = await keptAlts(input, topK, { tokens: { maxTokensInMemory: 20, altWindow: 16, spoolChunkBytes: 256 } });
       expect(split.kept).toEqual(expected);
       expect(split.sweeps).toBeGreaterThan(4);
+    }
+  });
+
+  test('words in any script count by their bytes: accents, CJK and emoji, across many partitions, alt windows and spool chunks', async () => {
+    let seed = 11;
+    const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    // Prefixes of one another and byte-wise neighbours: é (c3 a9) and è (c3 a8), 日 and 日本.
+    const vocabulary = ['été', 'ete', 'èté', 'ÉTÉ', '日', '日本', '本', '🐱', '🐱🐱', 'naïve', 'naive', 'a', 'ab', 'b'];
+    const input = Array.from({ length: 200 }, () => {
+      const n = 1 + Math.floor(random() * 5);
+      return Array.from({ length: n }, () => vocabulary[Math.floor(vocabulary.length * random() ** 2)]!).join(' ');
+    });
+    for (const topK of [3, 12, 30]) {
+      const expected = referenceKept(input, topK);
+      const split = await keptAlts(input, topK, { tokens: { maxTokensInMemory: 8, altWindow: 7, spoolChunkBytes: 20 } });
+      expect(split.kept).toEqual(expected);
+      expect(split.sweeps).toBeGreaterThan(3);
     }
   });
 });

@@ -67,7 +67,7 @@ describe('re-running filter', () => {
       const summary = await runFilter(FilterConfigSchema.parse({}), makeContext(dir.dir));
       const d = readDecisions(dir.dir);
       expect(d.get(first)).toMatchObject({ kept: 0, reason: 'images-per-alt' });
-      expect(d.get(copy)).toMatchObject({ kept: 0, reason: 'duplicate', reasons: 'duplicate,images-per-alt' });
+      expect(d.get(copy)).toMatchObject({ kept: 0, reason: 'images-per-alt', reasons: 'images-per-alt' });
       expect(summary.changed).toBe(12);
     } finally {
       dir.cleanup();

@@ -2,6 +2,8 @@
  * stats over a store whose contents the test planned: totals, kept, rejections by first and by
  * any failing filter, histogram buckets, top hosts; the CLI's table and --json.
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { FilterConfigSchema } from '../../../src/config/filter.js';
 import { runFilter } from '../../../src/stages/filter/index.js';
 import { collectStats } from '../../../src/stages/filter/stats.js';
@@ -72,6 +74,28 @@ describe('stats', () => {
     expect(text.stdout).toContain('top hosts');
     const json = await runCli(['stats', '--data-dir', tmp.dir, '--json']);
     expect(JSON.parse(json.stdout)).toEqual(JSON.parse(JSON.stringify(collectStats(makeContext(tmp.dir)))));
+  });
+
+  test('with --config changing the thresholds, the histogram buckets line up with the configured ones', async () => {
+    const config = join(tmp.dir, 'thresholds.json');
+    writeFileSync(config, JSON.stringify({ filter: { wordCount: { min: 5, max: 8 }, imageSize: { minSidePx: 400 }, aspectRatio: { maxRatio: 1.4 } } }));
+    const r = await runCli(['stats', '--data-dir', tmp.dir, '--config', config, '--json']);
+    expect(r.code).toBe(0);
+    const { histograms } = JSON.parse(r.stdout) as ReturnType<typeof collectStats>;
+    const labels = (rows: { bucket: string }[]): string[] => rows.map((row) => row.bucket);
+    // Words: kept from 5 to 8, so ≤ 4 and 5 start buckets, 8 ends one.
+    expect(labels(histograms.wordCount)).toEqual(['≤ 1', '2–4', '5', '6–8', '9–10', '11–50', '> 50']);
+    expect(histograms.wordCount.find((b) => b.bucket === '2–4')).toMatchObject({ pairs: 1 }); // 'tiny icon'
+    expect(histograms.wordCount.find((b) => b.bucket === '5')).toMatchObject({ pairs: 7 });
+    // Shorter side: kept above 400 px; the 640x480 images fall in 401–500.
+    expect(labels(histograms.shorterSide)).toEqual(['≤ 100', '101–300', '301–400', '401–500', '501–1000', '> 1000']);
+    expect(histograms.shorterSide.find((b) => b.bucket === '401–500')).toMatchObject({ pairs: 6 });
+    // Aspect ratio: kept below 1.4; 640x480 is 1.33.
+    expect(labels(histograms.aspectRatio)).toEqual(['< 1.25', '1.25–1.4', '1.4–1.5', '1.5–2', '2–5', '≥ 5']);
+    expect(histograms.aspectRatio.find((b) => b.bucket === '1.25–1.4')).toMatchObject({ pairs: 6 });
+    // Without --config: ALIGN's thresholds.
+    const plain = collectStats(makeContext(tmp.dir));
+    expect(labels(plain.histograms.shorterSide)).toEqual(['≤ 100', '101–200', '201–300', '301–500', '501–1000', '> 1000']);
   });
 
   test('stats on a directory without a store fails with E_NO_DATA', async () => {

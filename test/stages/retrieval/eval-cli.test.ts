@@ -36,6 +36,13 @@ describe('align-data train and eval', () => {
       for (const k of ['R@1', 'R@5', 'R@10'] as const) expect(summary[direction][k]).toBe(trainSummary.val.retrieval[direction][k]);
       expect(summary[direction].meanRank).toBeCloseTo(trainSummary.val.retrieval[direction].meanRank, 6);
     }
+
+    // --limit: only the first N samples are read and scored; a limit past the end takes them all.
+    const limited = await runCli(['eval', '--run', run, '--shards', shards.val, '--limit', '5', '--json', ...common]);
+    expect(limited.code).toBe(0);
+    expect(JSON.parse(limited.stdout).samples).toBe(5);
+    const beyond = await runCli(['eval', '--run', run, '--shards', shards.val, '--limit', '1000', '--json', ...common]);
+    expect(JSON.parse(beyond.stdout)).toEqual(summary);
   });
 
   test('bad flags exit 2 before any work', async () => {
@@ -45,6 +52,12 @@ describe('align-data train and eval', () => {
     const e = await runCli(['eval', '--shards', 'x.tar', '--data-dir', tmp.dir]);
     expect(e.code).toBe(2);
     expect(e.stderr).toContain('run');
+    // A bad --limit stops before the run is opened (this run dir does not even exist).
+    for (const limit of ['0', '2.5', 'many']) {
+      const l = await runCli(['eval', '--run', `${tmp.dir}/no-run`, '--shards', 'x.tar', '--limit', limit, '--data-dir', tmp.dir]);
+      expect(l.code).toBe(2);
+      expect(l.stderr).toContain('--limit');
+    }
     const s = await runCli(['train', '--steps', '0', '--data-dir', tmp.dir]);
     expect(s.code).toBe(2);
     expect(s.stderr).toContain('train.steps');

@@ -74,4 +74,29 @@ describe('scoring from embeddings', () => {
     expect(scoreRetrieval({ count: n, dim, image, text }, 8)).toEqual(expected);
     expect(scoreRetrieval({ count: n, dim, image, text }, 100)).toEqual(expected);
   });
+
+  test('with many ties, block by block equals the full matrix for block sizes that do not divide n', () => {
+    // Entries in {-1, 0, 1} over 3 dimensions: dot products are small integers, exact in float32,
+    // so most scores tie with the right answer's and the earlier-sample rule decides the ranks.
+    const n = 53;
+    const dim = 3;
+    let seed = 5;
+    const random = (): number => (seed = (seed * 16807) % 2147483647) % 3 - 1;
+    const image = Float32Array.from({ length: n * dim }, random);
+    const text = Float32Array.from({ length: n * dim }, random);
+    const sim: number[] = [];
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let k = 0; k < dim; k++) s += image[i * dim + k]! * text[j * dim + k]!;
+        sim.push(s);
+      }
+    }
+    const expected = scoreSimilarity(sim, n);
+    // Ties really decide something here: a tie-blind count would rank every answer first more often.
+    expect(expected.imageToText['R@1']).toBeLessThan(0.5);
+    for (const block of [1, 2, 5, 7, 10, 52, 53, 54, 256]) {
+      expect(scoreRetrieval({ count: n, dim, image, text }, block)).toEqual(expected);
+    }
+  });
 });
