@@ -1,6 +1,5 @@
 import { loadConfig } from '../../config/load.js';
 import type { CommandDef } from '../command.js';
-import { loadConfig } from '../../config/load.js';
 import { intFlag } from '../flags.js';
 
 export const statsCommand: CommandDef = {
