@@ -4,7 +4,7 @@
  * as one ingest of the same lists, every pair with its provenance (file, row, saved columns), so
  * `stats` counts pairs by source as the partitions' sum; merging again adds nothing.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostPartition } from '../../../src/util/partition.js';
 import { runCli } from '../../helpers/cli.js';
@@ -67,7 +67,10 @@ describe('merge of partitioned ingest stores', () => {
     expect(columns(dir('m'))).toEqual(columns(dir('single')));
   });
 
-  test('a partition dir given another I/N, or none, exits 2', async () => {
+  test('a partition dir given another I/N, or none, or a bad I/N exits 2', async () => {
+    const bad = await ingest('bad', ['--partition', '2/2']);
+    expect(bad.code).toBe(2);
+    expect(existsSync(join(dir('bad'), 'align.db'))).toBe(false);
     const other = await ingest('p0', ['--partition', '1/2']);
     expect(other.code).toBe(2);
     expect(other.stderr).toContain('holds partition 0/2');

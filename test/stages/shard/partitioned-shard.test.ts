@@ -65,6 +65,9 @@ describe('shard --partition and merge --shards', () => {
         expect(sample.key.startsWith(`p000${i}_`)).toBe(true);
       }
     }
+    // A task run again (the scheduler re-runs a failed index) resumes: nothing left to write.
+    const again = JSON.parse((await runCli(['shard', '--data-dir', data, '--partition', '1/3', ...opts])).stdout);
+    expect(again).toMatchObject({ queued: 0, samplesWritten: 0 });
     const g = await runCli(['merge', '--shards', '--into', gathered, ...parts, '--json']);
     expect(g.code).toBe(0);
     expect((await runCli(['shard', '--data-dir', data, ...opts])).code).toBe(0);
@@ -91,6 +94,12 @@ describe('shard --partition and merge --shards', () => {
     // Gathering again rewrites the same set.
     expect((await runCli(['merge', '--shards', '--into', gathered, ...parts])).code).toBe(0);
     expect(content(await samples(gathered))).toEqual(content(single));
+  });
+
+  test('a bad --partition exits 2 before any work', async () => {
+    const r = await runCli(['shard', '--data-dir', data, '--partition', '3/3']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--partition');
   });
 
   test('a folder that is no shard folder exits 2', async () => {
