@@ -1,6 +1,7 @@
 import { runCrawl, type CrawlSummary } from '../stages/crawl/index.js';
 import { runIngest, type IngestStageConfig, type IngestSummary } from '../stages/ingest/index.js';
 import type { StageContext } from '../util/context.js';
+import type { Partition } from '../util/partition.js';
 
 /**
  * `align-data ingest`: read the inputs into the store, then download the queued images with the
@@ -15,10 +16,11 @@ export interface IngestFlowSummary {
   download: CrawlSummary | null;
 }
 
-export async function ingestFlow(config: IngestStageConfig, ctx: StageContext): Promise<IngestFlowSummary> {
-  const ingest = await runIngest(config, ctx);
+/** A partitioned ingest keeps and downloads only the rows whose image host it owns. */
+export async function ingestFlow(config: IngestStageConfig, ctx: StageContext, partition: Partition | null = null): Promise<IngestFlowSummary> {
+  const ingest = await runIngest(config, ctx, partition);
   if (!config.ingest.download || ctx.signal.aborted) return { ingest, download: null };
   // Sitemaps of image hosts are no business of a download: only images are claimed.
-  const download = await runCrawl({ ...config.crawl, followSitemaps: false, downloadImages: true }, ctx, { imagesOnly: true });
+  const download = await runCrawl({ ...config.crawl, followSitemaps: false, downloadImages: true }, ctx, { imagesOnly: true, partition });
   return { ingest, download };
 }

@@ -1,5 +1,6 @@
 import { hostPartition } from '../util/partition.js';
 import type { Db } from './db.js';
+import { mergeExtrasAttached } from './merge-extras.js';
 
 /**
  * `merge`'s SQL: partition stores are ATTACHed to the merged store (or to an owner's store for
@@ -65,6 +66,11 @@ export function mergeAttached(db: Db, part: SourceMeta): MergeCounts {
       INSERT INTO main.pages (url, host, depth, kind, status, discovered_at)
       SELECT url, host, depth, kind, 'queued', discovered_at FROM src.pages WHERE status = 'handover'
       ON CONFLICT (url) DO NOTHING;
+      -- Ingested pages are never fetched, so no partition owns them: every partition that read
+      -- a row of theirs has one (the list file itself, or a page URL column on any host).
+      INSERT INTO main.pages (url, host, depth, kind, status, opt_out, discovered_at)
+      SELECT url, host, depth, kind, status, opt_out, discovered_at FROM src.pages WHERE status = 'ingested'
+      ON CONFLICT (url) DO NOTHING;
       INSERT OR IGNORE INTO main.blobs (sha256, bytes, format, width, height, phash, created_at)
       SELECT sha256, bytes, format, width, height, phash, created_at FROM src.blobs;
       INSERT INTO main.images (url, ${IMAGE_COLS})
@@ -83,6 +89,7 @@ export function mergeAttached(db: Db, part: SourceMeta): MergeCounts {
       JOIN main.pages mp ON mp.url = sp.url JOIN main.images mi ON mi.url = si.url
       ORDER BY p.found_at, p.id;
     `);
+    mergeExtrasAttached(db, owned);
   })();
   const after = counts(db);
   return { pages: after.pages - before.pages, images: after.images - before.images, pairs: after.pairs - before.pairs, blobs: after.blobs - before.blobs };

@@ -44,7 +44,7 @@ export interface FailureRecord {
 }
 
 /** Every statement of the shard store, prepared once per connection, with its parameters and rows typed. */
-function prepareShardStatements(db: Db) {
+function prepareShardStatements(db: Db, owned: string) {
   return {
     countDecisions: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM decisions'),
     clearQueue: db.prepare<[]>('DELETE FROM temp.shard_queue'),
@@ -57,6 +57,7 @@ function prepareShardStatements(db: Db) {
       WHERE d.kept = 1
         AND NOT EXISTS (SELECT 1 FROM shard_samples s WHERE s.pair_id = d.pair_id)
         AND NOT EXISTS (SELECT 1 FROM shard_failures f WHERE f.pair_id = d.pair_id)
+        AND ${owned}
       ORDER BY b.sha256, pr.alt_norm, pr.id`),
     page: db.prepare<[afterSeq: number, limit: number], ShardCandidate>(`
       SELECT q.seq, pr.id AS pairId, i.url, coalesce(pg.final_url, pg.url) AS pageUrl,
@@ -110,12 +111,13 @@ export class ShardStore {
   readonly db: Db;
   private readonly stmts: ShardStatements;
 
-  constructor(db: Db) {
+  /** `owned`: an SQL condition on the blob `b` a pair's sample needs (a partition's share); all by default. */
+  constructor(db: Db, owned = '1') {
     this.db = db;
     // This run's queue: the kept pairs to write, sorted by content so the same kept set gives the
     // same order whatever order the crawl found them in. A temp table, so paging it is cheap.
     db.exec('CREATE TEMP TABLE IF NOT EXISTS shard_queue (seq INTEGER PRIMARY KEY, pair_id INTEGER NOT NULL)');
-    this.stmts = prepareShardStatements(db);
+    this.stmts = prepareShardStatements(db, owned);
   }
 
   countDecisions(): number {

@@ -86,3 +86,8 @@ function partitionCount(partitions: unknown, env: NodeJS.ProcessEnv): number {
 export function formatPartition(p: Partition): string {
   return `${p.index}/${p.count} (from ${p.source === 'flag' ? '--partition' : p.source === 'slurm' ? 'SLURM_ARRAY_TASK_ID' : 'JOB_COMPLETION_INDEX'})`;
 }
+
+/** The partition (0..count-1) of a sample by its image's sha256: `shard --partition` splits by it, so all pairs of one image land in one share. */
+export function samplePartition(sha256: string, count: number): number {
+  return hostPartition(sha256, count);
+}

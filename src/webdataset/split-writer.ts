@@ -25,6 +25,8 @@ export interface SplitWriterOptions<T> {
   firstNumber?: number;
   samplesPerShard: number;
   maxShardBytes: number;
+  /** Put before every generated key (a shard partition's, so keys stay unique across partitions). @default '' */
+  keyPrefix?: string;
   /** Called once a shard is complete on disk (renamed), with what was added for each of its samples. */
   onShard(shard: ShardFile, samples: { key: string; info: T }[]): void;
 }
@@ -68,7 +70,7 @@ export class SplitWriter<T = undefined> {
 
   /** The sample's members, sorted by name, as one buffer. */
   private encode(shard: OpenShard<T>, sample: WdsSample): { key: string; bytes: Buffer } {
-    const key = sample.key ?? sampleKey(this.o.split, shard.number, shard.samples.length, this.digits);
+    const key = sample.key ?? (this.o.keyPrefix ?? '') + sampleKey(this.o.split, shard.number, shard.samples.length, this.digits);
     if (key.includes('.')) throw new Error(`WebDataset keys have no dots: ${key}`);
     const members = typeof sample.members === 'function' ? sample.members(key) : sample.members;
     const bytes = encodeTarMembers(

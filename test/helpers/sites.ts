@@ -42,7 +42,11 @@ export async function startWeb(hostCount = 5, crawlDelaySeconds = 1): Promise<We
     s.routes.set('/tiny.png', { body: await solid(35 + k * 40, 40), type: 'image/png' });
     if (k === 0) s.routes.set('/garden.jpg', { body: photo, type: 'image/jpeg' });
     const spread = 'click here to see more';
-    s.routes.set('/', html(`home ${k}`, ['/p1', '/p2', `${next}/`], [{ src: '/own.png', alt: `the home picture of site ${k}` }]));
+    s.routes.set('/', html(`home ${k}`, ['/p1', '/p2', `${next}/`], [
+      { src: '/own.png', alt: `the home picture of site ${k}` },
+      // No pair, a row of imgs_not_paired (data_uri_only): merge carries it from the page's owner.
+      { src: 'data:image/png;base64,AAAA', alt: 'an inline picture' },
+    ]));
     s.routes.set('/p1', html(`p1 ${k}`, ['/p2', `${far}/p2`], [
       { src: '/tile-a.png', alt: spread },
       { src: '/tile-b.png', alt: spread },

@@ -1,11 +1,13 @@
 import { loadConfig } from '../../config/load.js';
 import { formatSummary } from '../../util/format.js';
+import { acquireLock } from '../../util/lock.js';
+import { resolvePartition } from '../../util/partition.js';
 import type { CommandDef } from '../command.js';
 
 export const shardCommand: CommandDef = {
   command: 'shard',
   describe: 'Write the kept pairs as WebDataset tar shards (resized JPEG + alt text + metadata), with a manifest',
-  lock: true,
+  lock: false, // it locks the data dir, or a partition's own folder (partitions run at once)
   options: (y) =>
     y
       .option('rebuild', { type: 'boolean', default: false, describe: 'Delete every shard and write all kept pairs again' })
@@ -14,12 +16,15 @@ export const shardCommand: CommandDef = {
       .option('image-size', { type: 'number', describe: 'Target size in px: the shorter side, or the crop (default 256)' })
       .option('jpeg-quality', { type: 'number', describe: 'JPEG quality 1-100 (default 90)' })
       .option('samples-per-shard', { type: 'number', describe: 'A shard closes at this many samples (default 10000)' })
+      .option('partition', { type: 'string', describe: 'Write share I/N of the samples (by image sha256) into shard-parts/ (default: from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX)' })
+      .option('partitions', { type: 'number', describe: 'Partition count with Kubernetes JOB_COMPLETION_INDEX (or ALIGN_DATA_PARTITIONS)' })
       .option('concurrency', { type: 'number', describe: 'Images encoded at once (default: one per core)' })
       .example('$0 shard', 'write new kept pairs of ./data into ./data/shards')
       .example('$0 shard --rebuild --image-size 224 --resize-mode center-crop', 'rewrite every shard as 224×224 crops'),
   async run(args, ctx) {
     // Stages load on demand, so --help and other commands start fast (tfjs, sharp, undici are heavy).
-    const { runShard } = await import('../../stages/shard/index.js');
+    const { runShard, shardPartDir } = await import('../../stages/shard/index.js');
+    const partition = resolvePartition(args.partition, args.partitions);
     const config = loadConfig(args.config, {
       shard: {
         valFraction: args.valFraction,
@@ -30,7 +35,12 @@ export const shardCommand: CommandDef = {
         concurrency: args.concurrency,
       },
     });
-    const summary = await runShard(config.shard, ctx, { rebuild: args.rebuild === true });
-    return { summary: { ...summary }, text: formatSummary('shard', { ...summary }) };
+    const lock = acquireLock(partition ? shardPartDir(ctx.dataDir, partition) : ctx.dataDir, 'shard');
+    try {
+      const summary = await runShard(config.shard, ctx, { rebuild: args.rebuild === true, partition });
+      return { summary: { ...summary }, text: formatSummary('shard', { ...summary }) };
+    } finally {
+      lock.release();
+    }
   },
 };

@@ -20,7 +20,10 @@ import { usageError } from '../../errors.js';
 import { makeUserAgent } from '../../net/user-agent.js';
 import { openStore } from '../../store/db.js';
 import { IngestStore } from '../../store/ingest.js';
+import { hasCrawlRows, readPartitionMeta, writePartitionMeta } from '../../store/partition.js';
+import type { Db } from '../../store/db.js';
 import type { StageContext } from '../../util/context.js';
+import { formatPartition, hostPartition, type Partition } from '../../util/partition.js';
 import { ingestFile, type FileOutcome, type ReadOptions } from './ingest-file.js';
 import { resolveInputs } from './inputs.js';
 import { makePrefilter } from './prefilter.js';
@@ -37,6 +40,10 @@ export interface IngestSummary {
   pairsNew: number;
   rejected: Record<string, number>;
   prefiltered: Record<string, number>;
+  /** A partitioned run: its share (null: not partitioned). */
+  partition: Partition | null;
+  /** Pairs skipped because another partition owns their image host. */
+  otherPartition: number;
   /** Compressed input bytes read by this run. */
   bytesRead: number;
   errors: Record<string, string>;
@@ -59,11 +66,12 @@ export function resolveAllInputs(config: IngestStageConfig['ingest']): InputSour
   return inputs;
 }
 
-export async function runIngest(config: IngestStageConfig, ctx: StageContext): Promise<IngestSummary> {
+export async function runIngest(config: IngestStageConfig, ctx: StageContext, partition: Partition | null = null): Promise<IngestSummary> {
   const inputs = resolveAllInputs(config.ingest);
   const startedAt = Date.now();
   const db = openStore(ctx.dataDir);
   try {
+    claimPartition(db, partition, ctx);
     const store = new IngestStore(db);
     const options: ReadOptions = {
       columns: { ...config.ingest, saveColumns: config.ingest.saveColumns },
@@ -73,6 +81,7 @@ export async function runIngest(config: IngestStageConfig, ctx: StageContext): P
       userAgent: makeUserAgent(config.crawl.contactUrl),
       tmpDir: join(ctx.dataDir, 'ingest-tmp'),
       prefilter: config.ingest.prefilter ? await makePrefilter(config.filter, store) : null,
+      owns: partition ? (host) => hostPartition(host, partition.count) === partition.index : null,
     };
     const outcomes: FileOutcome[] = [];
     for (const input of inputs) {
@@ -80,10 +89,28 @@ export async function runIngest(config: IngestStageConfig, ctx: StageContext): P
       outcomes.push(await ingestFile(store, input, options, ctx));
     }
     ctx.log.clearProgress();
-    return summarize(outcomes, inputs.length, ctx.signal.aborted, startedAt);
+    return { ...summarize(outcomes, inputs.length, ctx.signal.aborted, startedAt), partition };
   } finally {
     db.close();
   }
+}
+
+/**
+ * A data dir belongs to one partition for good (the same rule as crawl's): another I/N, or none
+ * on a partition's dir, or I/N on a dir filled without partitions, stops before any work.
+ */
+function claimPartition(db: Db, partition: Partition | null, ctx: StageContext): void {
+  const meta = readPartitionMeta(db);
+  if (partition === null) {
+    if (meta) throw usageError(`${ctx.dataDir} holds partition ${meta.index}/${meta.count}: give --partition ${meta.index}/${meta.count}`);
+    return;
+  }
+  if (meta && (meta.index !== partition.index || meta.count !== partition.count)) {
+    throw usageError(`partition ${partition.index}/${partition.count}: ${ctx.dataDir} holds partition ${meta.index}/${meta.count}`, 'give each task its own --data-dir, e.g. run/part-$I');
+  }
+  if (!meta && hasCrawlRows(db)) throw usageError(`partition ${partition.index}/${partition.count}: ${ctx.dataDir} was filled without partitions`, 'give each task a new --data-dir');
+  writePartitionMeta(db, partition, Date.now());
+  ctx.log.info(`ingest: partition ${formatPartition(partition)}: keeping only the rows whose image host it owns`);
 }
 
 function summarize(outcomes: FileOutcome[], files: number, interrupted: boolean, startedAt: number): IngestSummary {
@@ -92,7 +119,7 @@ function summarize(outcomes: FileOutcome[], files: number, interrupted: boolean,
     for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
   };
   const s: IngestSummary = {
-    files, filesSkipped: 0, filesWithErrors: 0, resumed: 0, records: 0, pairsNew: 0, rejected: {}, prefiltered: {},
+    files, filesSkipped: 0, filesWithErrors: 0, resumed: 0, records: 0, pairsNew: 0, rejected: {}, prefiltered: {}, partition: null, otherPartition: 0,
     bytesRead: 0, errors: {}, stoppedBy: interrupted ? 'interrupted' : 'done', seconds, recordsPerSecond: 0, pairsPerSecond: 0,
   };
   for (const o of outcomes) {
@@ -104,6 +131,7 @@ function summarize(outcomes: FileOutcome[], files: number, interrupted: boolean,
     }
     s.records += o.records;
     s.pairsNew += o.pairsNew;
+    s.otherPartition += o.otherPartition;
     s.bytesRead += o.bytesRead;
     add(s.rejected, o.rejected);
     add(s.prefiltered, o.prefiltered);

@@ -26,6 +26,8 @@ export interface ReadOptions {
   userAgent: string;
   tmpDir: string;
   prefilter: Prefilter | null;
+  /** A partitioned run: whether it owns an image host (null: every host). */
+  owns: ((host: string) => boolean) | null;
 }
 
 export interface FileOutcome {
@@ -36,6 +38,8 @@ export interface FileOutcome {
   pairsNew: number;
   rejected: Record<string, number>;
   prefiltered: Record<string, number>;
+  /** Pairs skipped because another partition owns their image host (it reads the same rows). */
+  otherPartition: number;
   bytesRead: number;
   error: string | null;
 }
@@ -44,7 +48,7 @@ export interface FileOutcome {
 const RETRYABLE = /^(fetch_failed|http_(408|429|5\d\d)|too_many_redirects)$/;
 
 export async function ingestFile(store: IngestStore, input: InputSource, options: ReadOptions, ctx: StageContext): Promise<FileOutcome> {
-  const outcome: FileOutcome = { source: input.source, skipped: false, resumed: false, records: 0, pairsNew: 0, rejected: {}, prefiltered: {}, bytesRead: 0, error: null };
+  const outcome: FileOutcome = { source: input.source, skipped: false, resumed: false, records: 0, pairsNew: 0, rejected: {}, prefiltered: {}, otherPartition: 0, bytesRead: 0, error: null };
   const prior = store.getFile(input.source);
   if (prior?.status === 'done' && prior.size === input.size && prior.mtime_ms === input.mtimeMs) {
     outcome.skipped = true;
@@ -121,6 +125,11 @@ function addUnit(batch: IngestBatch, unit: SourceUnit, o: ReadOptions, pageOfLis
   for (const found of unit.pairs) {
     const altNorm = normalizeAlt(found.altRaw);
     if (found.imageUrl.length > o.maxUrlLength || altNorm === '') continue;
+    // Every partition reads the same inputs: a pair belongs to the one owning its image host.
+    if (o.owns && !o.owns(hostOf(found.imageUrl))) {
+      outcome.otherPartition += 1;
+      continue;
+    }
     const pageUrl = found.pageUrl ?? pageOfList;
     const pair: IngestPair = {
       position: unit.position,

@@ -12,14 +12,16 @@
  * shards are never rewritten unless `rebuild` is set, or `withdraw` (refresh) removes the samples
  * whose source withdrew consent from the shards that hold them.
  */
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { ShardConfig } from '../../config/shard.js';
 import { AlignError, configError } from '../../errors.js';
 import { storePath } from '../../store/db.js';
 import { openShardStore, type ShardCandidate, type ShardStore } from '../../store/shard.js';
+import { openPartitionShardStore } from '../../store/shard-partition.js';
 import type { StageContext } from '../../util/context.js';
+import type { Partition } from '../../util/partition.js';
 import { imagePath } from '../../util/image-path.js';
 import { asStorageError } from '../../util/storage-error.js';
 import { MANIFEST_FILE, SIZES_FILE, type SplitIndex, VAL_MANIFEST_FILE, writeManifests } from '../../webdataset/manifest.js';
@@ -38,6 +40,12 @@ export interface ShardOptions {
   withdraw?: boolean;
   /** Unix ms after which no new sample is started (a time budget); what is left waits for the next run. @default none */
   stopAt?: number;
+  /**
+   * This task's share of the kept samples (by image sha256) of a merged store: written into its
+   * own folder (shardPartDir) with its own bookkeeping; `merge --shards` gathers the folders.
+   * @default null
+   */
+  partition?: Partition | null;
 }
 
 export interface ShardSummary {
@@ -66,22 +74,26 @@ export interface ShardSummary {
   outOfTime: boolean;
   /** With `withdraw`: the shards rewritten without withdrawn samples, and those that could not be. */
   withdrawn: WithdrawResult | null;
+  partition?: Partition | null;
 }
 
 export function shardsDir(dataDir: string): string {
   return join(dataDir, 'shards');
 }
 
+/** A shard partition's output folder: `shard-parts/part-0003-of-0016` in the merged data dir. */
+export function shardPartDir(dataDir: string, p: { index: number; count: number }): string {
+  return join(dataDir, 'shard-parts', `part-${String(p.index).padStart(4, '0')}-of-${String(p.count).padStart(4, '0')}`);
+}
+
 export async function runShard(config: ShardConfig, ctx: StageContext, options: ShardOptions = {}): Promise<ShardSummary> {
   const started = Date.now();
-  const dir = shardsDir(ctx.dataDir);
-  const store = openShardStore(ctx.dataDir);
+  const partition = options.partition ?? null;
+  const dir = partition ? shardPartDir(ctx.dataDir, partition) : shardsDir(ctx.dataDir);
+  if (partition && !existsSync(storePath(ctx.dataDir))) throw noDecisions(ctx.dataDir);
+  const store = partition ? openPartitionShardStore(ctx.dataDir, dir, partition) : openShardStore(ctx.dataDir);
   try {
-    if (store.countDecisions() === 0) {
-      throw new AlignError('E_NO_DATA', `no filter decisions in ${ctx.dataDir}: nothing to shard`, {
-        hint: 'run `align-data crawl` and `align-data filter` on this --data-dir first',
-      });
-    }
+    if (store.countDecisions() === 0) throw noDecisions(ctx.dataDir);
     const optionsHash = sampleOptionsHash(config);
     if (options.rebuild) removeAllShards(store, dir, config);
     else checkOptions(store, optionsHash, dir);
@@ -101,6 +113,8 @@ export async function runShard(config: ShardConfig, ctx: StageContext, options: 
       log: ctx.log,
       signal: stop,
       queued,
+      // Keys unique across partitions: p0003_000000_0042.
+      keyPrefix: partition ? `p${String(partition.index).padStart(4, '0')}_` : '',
     }));
     const index = writeManifests(dir, store.listShards(), { train: config.trainPrefix, val: config.valPrefix });
     const outOfTime = stop.aborted && !ctx.signal.aborted;
@@ -109,13 +123,19 @@ export async function runShard(config: ShardConfig, ctx: StageContext, options: 
       ctx.log.warn(`${summary.staleSamples} samples in existing shards are no longer kept by the filter: run \`align-data shard --rebuild\``);
     }
     store.finishRun(runId, Date.now(), summary);
-    return summary;
+    return partition ? { ...summary, partition } : summary;
   } catch (err) {
     // A shard is recorded with its samples in one transaction, after its file is complete.
     throw asStorageError(err, { store: storePath(ctx.dataDir), path: dir });
   } finally {
     store.close();
   }
+}
+
+function noDecisions(dataDir: string): AlignError {
+  return new AlignError('E_NO_DATA', `no filter decisions in ${dataDir}: nothing to shard`, {
+    hint: 'run `align-data crawl` and `align-data filter` on this --data-dir first',
+  });
 }
 
 function summarize(

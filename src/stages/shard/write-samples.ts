@@ -18,6 +18,8 @@ export interface WriteSamplesOptions {
   encode(candidate: ShardCandidate): Promise<EncodeResult>;
   log: Logger;
   signal: AbortSignal;
+  /** A shard partition's key prefix (keys unique across partitions). @default '' */
+  keyPrefix?: string;
   /** For progress only. */
   queued: number;
 }
@@ -86,6 +88,7 @@ function makeWriter(split: Split, o: WriteSamplesOptions, store: ShardStore, flu
     firstNumber: store.lastShardNumber(split) + 1,
     samplesPerShard: config.samplesPerShard,
     maxShardBytes: config.maxShardBytes,
+    keyPrefix: o.keyPrefix ?? '',
     onShard(shard, samples) {
       store.recordShard(
         { ...shard, optionsHash: o.optionsHash, createdAt: Date.now() },

@@ -35,6 +35,8 @@ const pairRows = (dir: string): string[] =>
 const imageRows = (dir: string): string[] =>
   query<{ k: string }>(dir, `SELECT url || ' ' || status || ' ' || coalesce(error, '') || ' ' || coalesce(sha256, '') AS k FROM images`)
     .map((r) => r.k).sort();
+const notPairedRows = (dir: string) =>
+  query<{ k: string }>(dir, `SELECT pg.url || ' ' || r.reason || ' ' || r.n AS k FROM imgs_not_paired r JOIN pages pg ON pg.id = r.page_id`).map((r) => r.k).sort();
 const pageRows = (dir: string): string[] =>
   query<{ k: string }>(dir, `SELECT url || ' ' || status || ' ' || coalesce(error, '') AS k FROM pages`).map((r) => r.k).sort();
 /** Decisions without the page: which copy of a duplicate pair is its source may differ, the multiset may not. */
@@ -101,6 +103,8 @@ describe('partitioned crawl, merged to a fixpoint', () => {
     expect(pairRows(merged)).toEqual(pairRows(single));
     expect(imageRows(merged)).toEqual(imageRows(single));
     expect(pageRows(merged)).toEqual(pageRows(single));
+    expect(notPairedRows(single).length).toBeGreaterThan(0);
+    expect(notPairedRows(merged)).toEqual(notPairedRows(single));
 
     // --copy-images gathers the files: the same store, plain files instead of links.
     const copied = join(tmp.dir, 'copied');
