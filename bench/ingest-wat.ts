@@ -8,7 +8,8 @@
  *   npx tsx bench/ingest-wat.ts --generate MB FILE      (just write a WAT file, for profiling)
  *
  * Prints MB/s of compressed input and pairs/s for: bare gunzip (zlib, all members), extraction
- * (gzip members + warcio + cc2dataset rules, no store), and, at the small size only, a full
+ * (gzip members + the one-record fast path or warcio, as ingest reads them + cc2dataset rules, no
+ * store), and, at the small size only, a full
  * `ingest --no-download` into a fresh store;
  * the ratio extraction / gunzip (goal ≥ 0.5); peak RSS of each at both sizes.
  */
