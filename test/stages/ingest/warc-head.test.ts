@@ -57,6 +57,16 @@ describe('WAT fast path', () => {
     expect(pairs).toBe(2);
   });
 
+  test('read from a file, each unit resumes at the next member, as on the warcio path', async () => {
+    const file = join(tmp.dir, 'resume.wat.gz');
+    writeFileSync(file, await buildWat(PAGES));
+    const fast = await read(file);
+    const slow = await read(file, false);
+    expect(fast.map((u) => [u.position, u.next])).toEqual(slow.map((u) => [u.position, u.next]));
+    expect(fast.map((u) => u.next)).toEqual([...fast.slice(1).map((u) => u.position), statSync(file).size]);
+    expect(fast.map((u) => u.pairs)).toEqual(slow.map((u) => u.pairs));
+  });
+
   test('a lower-case header name and padded values are read as warcio reads them', async () => {
     const data = metadata('warc-type:   metadata  \r\nWARC-Target-URI: http://e.example/\r\n', BODY);
     expect(singleRecord(data)?.type).toBe('metadata');
@@ -85,10 +95,10 @@ describe('WAT fast path', () => {
   });
 });
 
-async function read(file: string): Promise<SourceUnit[]> {
+async function read(file: string, fastPath = true): Promise<SourceUnit[]> {
   const input = { source: file, isUrl: false, format: 'wat' as const, gzip: true, size: statSync(file).size, mtimeMs: 0 };
   const units: SourceUnit[] = [];
   const opts = { userAgent: 'test', signal: new AbortController().signal };
-  for await (const unit of readWarcUnits(input, 0, watRecordToUnit, opts, watMemberToUnit)) units.push(unit);
+  for await (const unit of readWarcUnits(input, 0, watRecordToUnit, opts, fastPath ? watMemberToUnit : undefined)) units.push(unit);
   return units;
 }
