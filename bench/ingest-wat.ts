@@ -8,7 +8,8 @@
  *   npx tsx bench/ingest-wat.ts --generate MB FILE      (just write a WAT file, for profiling)
  *
  * Prints MB/s of compressed input and pairs/s for: bare gunzip (zlib, all members), extraction
- * (gzip members + warcio + cc2dataset rules, no store), and, at the small size only, a full
+ * (gzip members + the one-record fast path or warcio, as ingest reads them + cc2dataset rules, no
+ * store), and, at the small size only, a full
  * `ingest --no-download` into a fresh store;
  * the ratio extraction / gunzip (goal ≥ 0.5); peak RSS of each at both sizes.
  */
@@ -21,7 +22,7 @@ import { gzipSync, createGunzip } from 'node:zlib';
 import { validateConfig } from '../src/config/load.js';
 import { runIngest } from '../src/stages/ingest/index.js';
 import { readWarcUnits } from '../src/stages/ingest/warc-records.js';
-import { watRecordToUnit } from '../src/stages/ingest/wat.js';
+import { watMemberToUnit, watRecordToUnit } from '../src/stages/ingest/wat.js';
 import { makeContext } from '../src/util/context.js';
 import { Rng } from '../src/util/rng.js';
 
@@ -69,7 +70,7 @@ async function measure(kind: string, file: string): Promise<void> {
     for await (const chunk of createReadStream(file).pipe(createGunzip())) pairs += (chunk as Buffer).length > 0 ? 0 : 0;
   } else if (kind === 'extract') {
     const input = { source: file, isUrl: false, format: 'wat' as const, gzip: true, size: statSync(file).size, mtimeMs: 0 };
-    for await (const unit of readWarcUnits(input, 0, watRecordToUnit, { userAgent: 'bench', signal: new AbortController().signal })) pairs += unit.pairs.length;
+    for await (const unit of readWarcUnits(input, 0, watRecordToUnit, { userAgent: 'bench', signal: new AbortController().signal }, watMemberToUnit)) pairs += unit.pairs.length;
   } else {
     const dir = mkdtempSync(join(tmpdir(), 'bench-ingest-'));
     const summary = await runIngest(validateConfig({ ingest: { wat: [file], download: false } }), makeContext(dir));

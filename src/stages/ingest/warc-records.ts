@@ -14,12 +14,15 @@ import type { InputSource, SourceUnit } from './types.js';
  * an InputError ('truncated'). Uncompressed files stream straight through warcio.
  */
 type ToUnit = (record: WARCRecord, position: number) => Promise<SourceUnit>;
+/** A reader's fast path for a whole gzip member; undefined hands the member to warcio. */
+export type MemberToUnit = (data: Buffer, position: number) => SourceUnit | undefined;
 
 export async function* readWarcUnits(
   input: InputSource,
   from: number,
   toUnit: ToUnit,
   opts: { userAgent: string; signal: AbortSignal },
+  memberToUnit?: MemberToUnit,
 ): AsyncGenerator<SourceUnit> {
   const { stream, start } = await openInput(input, from, { gunzip: false, ...opts });
   const chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
@@ -27,7 +30,7 @@ export async function* readWarcUnits(
     const first = await chunks.next();
     if (first.done) return;
     const all = prepend(first.value, chunks);
-    const units = isGzip(first.value) ? fromMembers(all, start, from, toUnit, input) : fromPlain(all, start, from, toUnit, input);
+    const units = isGzip(first.value) ? fromMembers(all, start, from, toUnit, input, memberToUnit) : fromPlain(all, start, from, toUnit, input);
     for await (const unit of units) {
       yield unit;
       if (opts.signal.aborted) return;
@@ -42,10 +45,23 @@ async function* prepend(first: Buffer, rest: AsyncIterator<Buffer>): AsyncGenera
   for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
 }
 
-async function* fromMembers(chunks: AsyncIterable<Buffer>, start: number, from: number, toUnit: ToUnit, input: InputSource): AsyncGenerator<SourceUnit> {
+async function* fromMembers(
+  chunks: AsyncIterable<Buffer>,
+  start: number,
+  from: number,
+  toUnit: ToUnit,
+  input: InputSource,
+  memberToUnit: MemberToUnit | undefined,
+): AsyncGenerator<SourceUnit> {
   for await (const member of gzipMembers(chunks, input.source)) {
     const position = start + member.offset;
     if (position < from) continue; // a server that ignored the Range: skip what is done
+    const fast = memberToUnit?.(member.data, position);
+    if (fast) {
+      fast.next = start + member.end;
+      yield fast;
+      continue;
+    }
     const units: SourceUnit[] = [];
     try {
       // The member is already inflated: tell warcio so (its default tries pako on every member first).

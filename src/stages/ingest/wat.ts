@@ -2,6 +2,7 @@ import type { WARCRecord } from 'warcio';
 import { formatOptOut, parseRobotsDirectives, ROBOTS_AGENT } from '../../html/robots-directives.js';
 import { normalizeUrl } from '../../html/url.js';
 import { reject } from './rows.js';
+import { singleRecord } from './warc-head.js';
 import type { FoundPair, SourceUnit } from './types.js';
 
 /**
@@ -26,7 +27,23 @@ interface HtmlMetadata {
 export async function watRecordToUnit(record: WARCRecord, position: number): Promise<SourceUnit> {
   const unit: SourceUnit = { position, next: position, pairs: [], rejects: [] };
   if (record.warcType !== 'metadata') return unit;
-  const bytes = Buffer.from(await record.readFully(false));
+  const payload = await record.readFully(false);
+  return payloadToUnit(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength), unit); // a view, not a copy
+}
+
+/**
+ * The fast path for a gzip member holding one plain record (warc-head.ts), which is how Common
+ * Crawl writes WATs: the same unit as watRecordToUnit gives, without warcio's per-record
+ * machinery; undefined for any other member, which then goes through warcio.
+ */
+export function watMemberToUnit(data: Buffer, position: number): SourceUnit | undefined {
+  const record = singleRecord(data);
+  if (!record) return undefined;
+  const unit: SourceUnit = { position, next: position, pairs: [], rejects: [] };
+  return record.type === 'metadata' ? payloadToUnit(record.payload, unit) : unit;
+}
+
+function payloadToUnit(bytes: Buffer, unit: SourceUnit): SourceUnit {
   // Records without an image link are skipped before decoding and parsing (a byte search is cheap).
   if (bytes.indexOf('IMG@/src') < 0) return unit;
   let envelope: Record<string, any>;
