@@ -1,8 +1,9 @@
 /**
  * WAT extraction throughput against a bare gunzip of the same file, in the same run, and peak
  * RSS over a file ten times larger (each measurement in its own child process, so each RSS is
- * its own). The WAT files are generated with Common Crawl's shape: one gzip member per record, a
- * metadata record per page with ~60 links (a third of them IMG@/src, most with an alt).
+ * its own). The WAT files are generated with Common Crawl's shape: one gzip member per record,
+ * three records per captured page (its request, response and metadata records' envelopes), the
+ * response of an HTML page (85%) with ~60 links (a third of them IMG@/src, most with an alt).
  *
  *   npx tsx bench/ingest-wat.ts [smallMB=30] [factor=10]      (ROUNDS=3: best of alternating rounds)
  *   npx tsx bench/ingest-wat.ts --generate MB FILE      (just write a WAT file, for profiling)
@@ -29,25 +30,50 @@ import { Rng } from '../src/util/rng.js';
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const WORDS = 'the a photo of red blue green small large old new house dog cat car tree city river mountain people street food table chair window garden beach sunset bridge'.split(' ');
 
+/** One WAT member (a `metadata` record) with this JSON envelope, as Common Crawl writes them. */
+function member(i: number, suffix: string, host: string, envelope: object): Buffer {
+  const body = Buffer.from(JSON.stringify({ Container: { Filename: 'CC-MAIN-bench.warc.gz', Compressed: true, Offset: String(i * 9000) }, Envelope: envelope }));
+  const head = `WARC/1.0\r\nWARC-Type: metadata\r\nWARC-Target-URI: https://${host}/page/${i}\r\nWARC-Date: 2024-01-01T00:00:00Z\r\nWARC-Record-ID: <urn:uuid:${i}-${suffix}>\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`;
+  return gzipSync(Buffer.concat([Buffer.from(head), body, Buffer.from('\r\n\r\n')]), { level: 6 });
+}
+
+const HTTP_HEADERS = { Server: 'nginx', Date: 'Mon, 01 Jan 2024 00:00:00 GMT', 'Cache-Control': 'max-age=600', Vary: 'Accept-Encoding', 'X-Frame-Options': 'SAMEORIGIN' };
+
+/**
+ * One captured page as a WAT holds it: three records, for the WARC's request, response and
+ * metadata records. Only the response of an HTML page (about 85%; the rest are redirects and
+ * non-HTML) carries HTML-Metadata with ~60 links, a third of them IMG@/src, most with an alt.
+ */
 function record(i: number, rng: Rng): Buffer {
   const host = `site${i % 997}.example`;
+  const uri = `https://${host}/page/${i}`;
+  const warc = (type: string) => ({ 'WARC-Type': type, 'WARC-Target-URI': uri, 'WARC-Date': '2024-01-01T00:00:00Z', 'WARC-Record-ID': `<urn:uuid:${i}-${type}>`, 'Content-Length': String(500 + i % 300) });
+  const request = member(i, 'request', host, {
+    Format: 'WARC', 'WARC-Header-Length': '350', 'Actual-Content-Length': '300', 'WARC-Header-Metadata': warc('request'),
+    'Payload-Metadata': { 'Actual-Content-Type': 'application/http; msgtype=request', 'HTTP-Request-Metadata': { 'Request-Message': { Method: 'GET', Path: `/page/${i}`, Version: 'HTTP/1.1' }, Headers: { Host: host, 'User-Agent': 'CCBot/2.0', Accept: 'text/html,application/xhtml+xml', 'Accept-Encoding': 'br,gzip' } } },
+  });
+  const html = rng.next() < 0.85;
   const links = [];
-  for (let k = 0; k < 60; k++) {
+  for (let k = 0; html && k < 60; k++) {
     const words = Array.from({ length: 2 + Math.floor(rng.next() * 10) }, () => WORDS[Math.floor(rng.next() * WORDS.length)]).join(' ');
     if (k % 3 === 0) links.push({ path: 'IMG@/src', url: `/images/${i}/${k}.jpg`, ...(rng.next() < 0.7 ? { alt: words } : {}) });
     else links.push({ path: 'A@/href', url: `https://${host}/page/${i}/${k}`, text: words });
   }
-  const json = JSON.stringify({
-    Container: { Filename: 'CC-MAIN-bench.warc.gz', Compressed: true, Offset: String(i * 9000) },
-    Envelope: {
-      Format: 'WARC',
-      'WARC-Header-Metadata': { 'WARC-Type': 'response', 'WARC-Target-URI': `https://${host}/page/${i}`, 'WARC-Date': '2024-01-01T00:00:00Z' },
-      'Payload-Metadata': { 'HTTP-Response-Metadata': { Headers: { 'Content-Type': 'text/html' }, 'HTML-Metadata': { Head: { Title: `page ${i}`, Metas: [{ name: 'viewport', content: 'width=device-width' }] }, Links: links } } },
+  const response = member(i, 'response', host, {
+    Format: 'WARC', 'WARC-Header-Length': '600', 'Actual-Content-Length': '24000', 'WARC-Header-Metadata': warc('response'),
+    'Payload-Metadata': {
+      'Actual-Content-Type': 'application/http; msgtype=response',
+      'HTTP-Response-Metadata': html
+        ? { 'Response-Message': { Status: '200', Version: 'HTTP/1.1', Reason: 'OK' }, Headers: { ...HTTP_HEADERS, 'Content-Type': 'text/html; charset=UTF-8' }, 'Headers-Length': '400', 'Entity-Length': '23600',
+            'HTML-Metadata': { Head: { Title: `page ${i}`, Metas: [{ name: 'viewport', content: 'width=device-width' }, { name: 'description', content: 'a page of the bench' }] }, Links: links } }
+        : { 'Response-Message': { Status: '301', Version: 'HTTP/1.1', Reason: 'Moved Permanently' }, Headers: { ...HTTP_HEADERS, Location: `${uri}/` }, 'Headers-Length': '300', 'Entity-Length': '0' },
     },
   });
-  const body = Buffer.from(json);
-  const head = `WARC/1.0\r\nWARC-Type: metadata\r\nWARC-Target-URI: https://${host}/page/${i}\r\nWARC-Date: 2024-01-01T00:00:00Z\r\nWARC-Record-ID: <urn:uuid:${i}>\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`;
-  return gzipSync(Buffer.concat([Buffer.from(head), body, Buffer.from('\r\n\r\n')]), { level: 6 });
+  const metadata = member(i, 'metadata', host, {
+    Format: 'WARC', 'WARC-Header-Length': '300', 'Actual-Content-Length': '150', 'WARC-Header-Metadata': warc('metadata'),
+    'Payload-Metadata': { 'Actual-Content-Type': 'application/warc-fields', 'WARC-Metadata-Metadata': { Metadata: [{ Name: 'fetchTimeMs', Value: String(100 + (i % 900)) }, { Name: 'charset-detected', Value: 'UTF-8' }] } },
+  });
+  return Buffer.concat([request, response, metadata]);
 }
 
 async function generate(path: string, mb: number): Promise<void> {
