@@ -17,7 +17,7 @@
  *   Debian's /usr/bin/python3 with python3-opencv (installed with apt-get when missing and
  *   possible, else skipped with a note).
  * Rounds alternate the contenders (the order rotates) so machine load hits all alike; each
- * contender's best round counts. Prints wall-clock images/s and images/s per core (per worker),
+ * contender's best round counts. Prints wall-clock images/s and images/s per core (the cores the workers can use),
  * images per CPU-second (user + system of the process and its threads or workers: less
  * sensitive to other load on the machine), the ratios shard/bare and shard/opencv, and peak RSS.
  * Quality: each contender's output for the first --quality-images images against a float
@@ -87,9 +87,11 @@ async function runAll(): Promise<void> {
 function report(best: Record<string, Run>): void {
   console.log(`\n${count} images (${small ? '300-600' : '500-1500'} px) -> shorter side ${SIZE}, JPEG q${QUALITY}; concurrency ${concurrency} (OpenCV: ${concurrency} worker processes), ${availableParallelism()} cores, best of ${rounds}`);
   console.log(`${'contender'.padEnd(9)} ${'images/s'.padStart(9)} ${'per core'.padStart(9)} ${'images/CPU-s'.padStart(13)} ${'peak RSS'.padStart(9)}`);
+  // Per core: the cores the contenders can use (more workers than cores share them).
+  const cores = Math.min(concurrency, availableParallelism());
   for (const [name, r] of Object.entries(best)) {
     const rate = count / r.seconds;
-    console.log(`${name.padEnd(9)} ${rate.toFixed(1).padStart(9)} ${(rate / concurrency).toFixed(1).padStart(9)} ${(count / r.cpuSeconds).toFixed(1).padStart(13)} ${`${(r.rssKB / 1024).toFixed(0)} MB`.padStart(9)}`);
+    console.log(`${name.padEnd(9)} ${rate.toFixed(1).padStart(9)} ${(rate / cores).toFixed(1).padStart(9)} ${(count / r.cpuSeconds).toFixed(1).padStart(13)} ${`${(r.rssKB / 1024).toFixed(0)} MB`.padStart(9)}`);
   }
   const ratio = (a: string, b: string): void => {
     if (!best[a] || !best[b]) return;
