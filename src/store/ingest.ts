@@ -1,3 +1,4 @@
+import type { NewPair } from './crawl.js';
 import type { Db } from './db.js';
 
 /**
@@ -22,19 +23,13 @@ export interface IngestFileRow {
 }
 
 /** One pair from a row or record, alt already normalised, URLs in stored form. */
-export interface IngestPair {
+export interface IngestPair extends NewPair {
   position: number;
   pageUrl: string;
   pageHost: string;
   /** 'page' for a real page URL, 'list' for a list file standing in as the page. */
   pageKind: 'page' | 'list';
   pageOptOut: string | null;
-  imageUrl: string;
-  imageHost: string;
-  altRaw: string;
-  altNorm: string;
-  altKey: string;
-  wordCount: number;
   /** The first prefilter rule it failed (its image is then not queued for it). */
   prefilter: string | null;
   /** Saved columns, as JSON. */

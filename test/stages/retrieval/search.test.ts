@@ -1,6 +1,7 @@
 import { writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { runIndex } from '../../../src/stages/retrieval/build-index.js';
+import type { SearchHit } from '../../../src/stages/retrieval/search.js';
 import type { VectorEncoder } from '../../../src/stages/retrieval/vectors.js';
 import { openRun } from '../../../src/stages/train/index.js';
 import { writeShards } from '../../../src/webdataset/write-shards.js';
@@ -9,14 +10,7 @@ import { runCli } from '../../helpers/cli.js';
 import { makeTempDir } from '../../helpers/paths.js';
 import { BACKGROUNDS, STEPS, backgroundLabel, backgroundOf, trainSmallRun, type TrainedRun } from './trained-run.js';
 
-interface Hit {
-  rank: number;
-  key: string;
-  score: number;
-  caption: string;
-  url: string | null;
-  shard: string;
-}
+type Hit = SearchHit;
 
 describe('index, search and classify with a trained run', () => {
   const tmp = makeTempDir();
