@@ -1,9 +1,8 @@
-import Database from 'better-sqlite3';
-import { join } from 'node:path';
 import type { ConfigInput } from '../../../src/config/schema.js';
 import { validateConfig } from '../../../src/config/load.js';
 import { ingestFlow, type IngestFlowSummary } from '../../../src/flows/ingest.js';
 import { makeContext } from '../../../src/util/context.js';
+import { query } from '../crawl/crawl-helpers.js';
 
 /** Ingest into a data dir with short fetch timeouts; `ingest` and `crawl` overrides as in the config file. */
 export async function ingest(dataDir: string, config: ConfigInput, signal?: AbortSignal): Promise<IngestFlowSummary> {
@@ -14,14 +13,8 @@ export async function ingest(dataDir: string, config: ConfigInput, signal?: Abor
   return ingestFlow(full, makeContext(dataDir, signal ? { signal } : {}));
 }
 
-export function query<T = Record<string, unknown>>(dataDir: string, sql: string, ...params: unknown[]): T[] {
-  const db = new Database(join(dataDir, 'align.db'), { readonly: true });
-  try {
-    return db.prepare(sql).all(...params) as T[];
-  } finally {
-    db.close();
-  }
-}
+/** The crawl tests' read-only store query: one helper for both. */
+export { query };
 
 /** Every pair as `page | image | alt`, sorted: what a store holds, independent of insert order. */
 export function pairTriples(dataDir: string): string[] {

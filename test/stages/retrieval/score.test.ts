@@ -1,14 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runScore } from '../../../src/stages/retrieval/score.js';
-import type { VectorEncoder } from '../../../src/stages/retrieval/vectors.js';
 import { openRun } from '../../../src/stages/train/index.js';
 import { openStore } from '../../../src/store/db.js';
 import { makeContext } from '../../../src/util/context.js';
 import { runCli } from '../../helpers/cli.js';
 import { makeTempDir } from '../../helpers/paths.js';
 import { StoreBuilder } from '../filter/make-store.js';
-import { STEPS, backgroundOf, trainSmallRun, type TrainedRun } from './trained-run.js';
+import { STEPS, backgroundOf, stoppingEncoder, trainSmallRun, type TrainedRun } from './trained-run.js';
 
 /**
  * A crawl store whose pairs are held-out synthetic images with their own caption (matched) or
@@ -53,18 +52,8 @@ describe('score and the model-score filter', () => {
     const run = await openRun(t.run, makeContext(tmp.dir), 'wasm');
     try {
       const controller = new AbortController();
-      // The real encoder, with Ctrl-C pressed while it embeds the second batch.
-      let calls = 0;
-      const stopping: VectorEncoder = {
-        runDir: run.runDir,
-        step: run.step,
-        embedDim: run.embedDim,
-        embedTexts: (texts) => run.embedTexts(texts),
-        embedImages: (images) => {
-          if (++calls === 2) controller.abort();
-          return run.embedImages(images);
-        },
-      };
+      // The real encoder, with Ctrl-C pressed while it embeds batch 2.
+      const stopping = stoppingEncoder(run, controller, 2);
       const killed = await runScore(stopping, makeContext(tmp.dir, { signal: controller.signal }), { batchSize: 16 });
       expect(killed).toMatchObject({ scored: 32, total: 32 });
     } finally {

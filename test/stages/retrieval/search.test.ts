@@ -2,13 +2,12 @@ import { writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { runIndex } from '../../../src/stages/retrieval/build-index.js';
 import type { SearchHit } from '../../../src/stages/retrieval/search.js';
-import type { VectorEncoder } from '../../../src/stages/retrieval/vectors.js';
 import { openRun } from '../../../src/stages/train/index.js';
 import { writeShards } from '../../../src/webdataset/write-shards.js';
 import { makeContext } from '../../../src/util/context.js';
 import { runCli } from '../../helpers/cli.js';
 import { makeTempDir } from '../../helpers/paths.js';
-import { BACKGROUNDS, STEPS, backgroundLabel, backgroundOf, trainSmallRun, type TrainedRun } from './trained-run.js';
+import { stoppingEncoder, BACKGROUNDS, STEPS, backgroundLabel, backgroundOf, trainSmallRun, type TrainedRun } from './trained-run.js';
 
 type Hit = SearchHit;
 
@@ -36,18 +35,8 @@ describe('index, search and classify with a trained run', () => {
     const run = await openRun(t.run, makeContext(tmp.dir), 'wasm');
     try {
       const controller = new AbortController();
-      let batches = 0;
-      // The real encoder, with Ctrl-C pressed during its third batch.
-      const stopping: VectorEncoder = {
-        runDir: run.runDir,
-        step: run.step,
-        embedDim: run.embedDim,
-        embedTexts: (texts) => run.embedTexts(texts),
-        embedImages: (images) => {
-          if (++batches === 3) controller.abort();
-          return run.embedImages(images);
-        },
-      };
+      // The real encoder, with Ctrl-C pressed while it embeds batch 3.
+      const stopping = stoppingEncoder(run, controller, 3);
       const path = join(tmp.dir, 'resume.sqlite');
       const options = { shards: t.shards, indexPath: path, batchSize: 50 };
       const first = await runIndex(stopping, options, makeContext(tmp.dir, { signal: controller.signal }));

@@ -15,6 +15,7 @@ import { COLOURS } from '../../../src/synthetic/scenes.js';
 import { writeSyntheticShards } from '../../../src/synthetic/shards.js';
 import { writeShards } from '../../../src/webdataset/write-shards.js';
 import { emptyCounts, readShard, type RawSample } from '../../../src/webdataset/reader.js';
+import type { VectorEncoder } from '../../../src/stages/retrieval/vectors.js';
 import { runCli } from '../../helpers/cli.js';
 
 export interface TrainedRun {
@@ -71,4 +72,19 @@ export async function trainSmallRun(dir: string, steps = STEPS): Promise<Trained
 /** The scene's true background colour, from the sample's .json (signs' captions do not name it). */
 export function backgroundLabel(s: RawSample): string {
   return (JSON.parse(s.json?.toString('utf8') ?? '{}') as { background?: string }).background ?? '';
+}
+
+/** The real encoder, with Ctrl-C pressed (`controller` aborted) while it embeds its `atBatch`-th image batch. */
+export function stoppingEncoder(run: VectorEncoder, controller: AbortController, atBatch: number): VectorEncoder {
+  let batches = 0;
+  return {
+    runDir: run.runDir,
+    step: run.step,
+    embedDim: run.embedDim,
+    embedTexts: (texts) => run.embedTexts(texts),
+    embedImages: (images) => {
+      if (++batches === atBatch) controller.abort();
+      return run.embedImages(images);
+    },
+  };
 }
