@@ -50,10 +50,23 @@ const COUNT_STEPS: readonly [string, string][] = [
   ['pairs', `INSERT INTO f_pairs SELECT p.id, a.alt_id, m.blob_id, p.image_id, p.page_id, p.word_count FROM pairs p
      CROSS JOIN f_images m ON m.image_id = p.image_id CROSS JOIN f_alts a ON a.alt_key = p.alt_key`],
   // Grouped rows come out in (alt, blob) order, so counting each alt's images is a streaming window.
-  // The source of a sample is its first copy whose source has not withdrawn consent (SOURCE_PAIR).
+  // source_pair is the sample's only pair here; the 'sources' step picks it among several copies.
   ['samples', `INSERT INTO f_samples SELECT alt_id, blob_id, source_pair, pairs, count(*) OVER (PARTITION BY alt_id)
-     FROM (SELECT alt_id, blob_id, SOURCE_PAIR AS source_pair, count(*) AS pairs FROM f_pairs
+     FROM (SELECT alt_id, blob_id, min(pair_id) AS source_pair, count(*) AS pairs FROM f_pairs
            GROUP BY alt_id, blob_id ORDER BY alt_id, blob_id)`],
+  // The source of a sample found on several pages is its first copy in URL order (page URL, image
+  // URL, alt: unique per pair), not by pair id: ids follow insertion order, which differs between a
+  // single crawl and a merge of partitions (numbered partition by partition). Copies whose source
+  // withdrew consent come last (WITHDRAWN). Only samples with copies are looked at: few, so the
+  // wide tables are read for them alone.
+  ['sources', `UPDATE f_samples SET source_pair = c.pair_id FROM (
+       SELECT alt_id, blob_id, pair_id FROM (
+         SELECT f.alt_id, f.blob_id, f.pair_id,
+           row_number() OVER (PARTITION BY f.alt_id, f.blob_id ORDER BY WITHDRAWN g.url, i.url, p.alt_norm) AS copy
+         FROM f_pairs f CROSS JOIN f_samples s ON s.alt_id = f.alt_id AND s.blob_id = f.blob_id AND s.pairs > 1
+           CROSS JOIN pages g ON g.id = f.page_id CROSS JOIN images i ON i.id = f.image_id CROSS JOIN pairs p ON p.id = f.pair_id)
+       WHERE copy = 1) c
+     WHERE f_samples.alt_id = c.alt_id AND f_samples.blob_id = c.blob_id`],
   ['alts per image', 'INSERT INTO f_blob_counts SELECT blob_id, count(*) FROM f_samples GROUP BY blob_id ORDER BY blob_id'],
   ['image facts', `INSERT INTO f_image_facts SELECT m.image_id, m.width, m.height, m.opt_out, c.alts
      FROM f_images m JOIN f_blob_counts c ON c.blob_id = m.blob_id`],
@@ -121,12 +134,10 @@ export class FilterStore {
   /** Fills the count tables over the raw dataset; `onStep` hears each step's name before it runs. */
   fillCounts(onStep: (step: string) => void = () => {}): RawFacts {
     // A sample copied on several pages is sourced from a copy whose page still consents.
-    const sourcePair = this.withdrawals
-      ? 'coalesce(min(CASE WHEN pair_id NOT IN (SELECT pair_id FROM withdrawals) THEN pair_id END), min(pair_id))'
-      : 'min(pair_id)';
+    const withdrawn = this.withdrawals ? 'f.pair_id IN (SELECT pair_id FROM withdrawals),' : '';
     for (const [name, sql] of COUNT_STEPS) {
       onStep(name);
-      this.db.prepare(sql.replace('SOURCE_PAIR', sourcePair)).run();
+      this.db.prepare(sql.replace('WITHDRAWN', withdrawn)).run();
     }
     const one = (sql: string): number => (this.db.prepare(sql).pluck().get() as number | null) ?? 0;
     return {

@@ -10,8 +10,9 @@ import { startServer, type TestServer } from './server.js';
  * partition reaches the other hosts only through work handed over by `merge` (crawl them
  * with scope mode 'any'). One alt text
  * is spread over images on every host (only the global count rejects it: images-per-alt),
- * one pair appears on two hosts (one copy is a duplicate), and the last host asks for a
- * Crawl-delay.
+ * one pair appears on every host (the copies are duplicates; on the first host one more copy,
+ * first in URL order, is on a page that says noai, so no copy is kept), and the last host asks
+ * for a Crawl-delay.
  */
 export interface Web {
   servers: TestServer[];
@@ -42,7 +43,12 @@ export async function startWeb(hostCount = 5, crawlDelaySeconds = 1): Promise<We
     s.routes.set('/tiny.png', { body: await solid(35 + k * 40, 40), type: 'image/png' });
     if (k === 0) s.routes.set('/garden.jpg', { body: photo, type: 'image/jpeg' });
     const spread = 'click here to see more';
-    s.routes.set('/', html(`home ${k}`, ['/p1', '/p2', `${next}/`], [
+    if (k === 0) {
+      // The first copy of the garden pair in URL order ('/a-…' before '/p2'), on a page that opts out.
+      s.routes.set('/a-noai', '<!doctype html><html><head><meta name="robots" content="noai"></head><body>' +
+        `<img src="/garden.jpg" alt="a garden in full bloom"></body></html>`);
+    }
+    s.routes.set('/', html(`home ${k}`, ['/p1', '/p2', ...(k === 0 ? ['/a-noai'] : []), `${next}/`], [
       { src: '/own.png', alt: `the home picture of site ${k}` },
       // No pair, a row of imgs_not_paired (data_uri_only): merge carries it from the page's owner.
       { src: 'data:image/png;base64,AAAA', alt: 'an inline picture' },

@@ -2,14 +2,16 @@
  * Filter tables. Only the filter stage writes them; shard reads `decisions`.
  *
  * Contract with shard: a sample to write is a row of `decisions` with kept = 1. Identical pairs
- * (same image sha256, same normalised alt) are one candidate sample: only its source pair (the
- * first page found) can be kept; the other copies are judged by the filters like it, and those
+ * (same image sha256, same normalised alt) are one candidate sample: only its source pair (its
+ * first copy) can be kept; the other copies are judged by the filters like it, and those
  * that pass them all get reason 'duplicate'.
  *
  * The filter stage's reading of that contract:
  * - "same normalised alt" compares `pairs.alt_key` (the lower-cased counting key), the key every
  *   count uses, so case variants of one caption on one image are one sample; the source is the
- *   pair recorded first (lowest `pairs.id`: the crawl inserts pairs as it finds them).
+ *   first copy in URL order (smallest page URL, then image URL, then alt_norm: unique per pair),
+ *   not the lowest `pairs.id`, so a merge of partitions (pairs numbered partition by partition)
+ *   and one machine's crawl pick the same copy. A copy whose source withdrew consent comes last.
  * - Every pair gets a row. Pairs whose image is not fetched and probed (images.status <> 'ok')
  *   are outside the raw dataset: kept = 0, reason 'image_failed', 'image_pending' while the image
  *   is still queued, or 'opt-out' when the crawl skipped it for a noai / noimageai.

@@ -39,19 +39,19 @@ const notPairedRows = (dir: string) =>
   query<{ k: string }>(dir, `SELECT pg.url || ' ' || r.reason || ' ' || r.n AS k FROM imgs_not_paired r JOIN pages pg ON pg.id = r.page_id`).map((r) => r.k).sort();
 const pageRows = (dir: string): string[] =>
   query<{ k: string }>(dir, `SELECT url || ' ' || status || ' ' || coalesce(error, '') AS k FROM pages`).map((r) => r.k).sort();
-/** Decisions without the page: which copy of a duplicate pair is its source may differ, the multiset may not. */
+/** Decisions copy by copy (page, image, alt): the source copy of a duplicated sample does not depend on pair ids. */
 const decisionRows = (dir: string): string[] =>
-  query<{ k: string }>(dir, `SELECT i.url || ' ' || p.alt_norm || ' ' || d.kept || ' ' || coalesce(d.reason, '') AS k
-    FROM decisions d JOIN pairs p ON p.id = d.pair_id JOIN images i ON i.id = p.image_id`).map((r) => r.k).sort();
+  query<{ k: string }>(dir, `SELECT pg.url || ' ' || i.url || ' ' || p.alt_norm || ' ' || d.kept || ' ' || coalesce(d.reason, '') AS k
+    FROM decisions d JOIN pairs p ON p.id = d.pair_id JOIN images i ON i.id = p.image_id JOIN pages pg ON pg.id = p.page_id`).map((r) => r.k).sort();
 
-/** Every sample of every shard as "image sha256 caption" (keys and shard order may differ). */
+/** Every sample of every shard as "image sha256 page url caption" (keys and shard order may differ). */
 async function samples(dir: string): Promise<string[]> {
   const out: string[] = [];
   const shardDir = join(dir, 'shards');
   for (const f of readdirSync(shardDir).filter((n) => n.endsWith('.tar'))) {
     for (const s of groupSamples(await readTar(join(shardDir, f)))) {
-      const meta = JSON.parse(s.members.json!.toString('utf8')) as { sha256: string };
-      out.push(`${meta.sha256} ${s.members.txt!.toString('utf8')}`);
+      const meta = JSON.parse(s.members.json!.toString('utf8')) as { sha256: string; page_url: string };
+      out.push(`${meta.sha256} ${meta.page_url} ${s.members.txt!.toString('utf8')}`);
     }
   }
   return out.sort();
@@ -126,6 +126,12 @@ describe('partitioned crawl, merged to a fixpoint', () => {
     const singleFilter = await runFilter(config.filter, makeContext(single));
     const mergedFilter = await runFilter(config.filter, makeContext(merged));
     expect(decisionRows(merged)).toEqual(decisionRows(single));
+    // The garden pair on every host's p2 and on host 0's opted-out /a-noai, first in URL order: the
+    // source copy is that one whatever the pair ids, so no copy is kept, in both runs.
+    const garden = decisionRows(merged).filter((r) => r.includes('a garden in full bloom'));
+    expect(garden).toHaveLength(6);
+    expect(garden.filter((r) => r.endsWith(' 0 opt-out')).map((r) => new URL(r.split(' ')[0]!).pathname)).toEqual(['/a-noai']);
+    expect(garden.filter((r) => r.endsWith(' 0 duplicate'))).toHaveLength(5);
     expect(mergedFilter.kept).toBe(singleFilter.kept);
     // The spread alt is rejected by the global count (10 images > 6); each partition saw only its own hosts' 2 each.
     const spread = decisionRows(merged).filter((r) => r.includes('click here to see more'));
