@@ -44,8 +44,9 @@ function same(what: string, a: string[], b: string[]): void {
 }
 
 const kept = `SELECT i.sha256 || ' ' || p.alt_norm AS k FROM decisions d JOIN pairs p ON p.id = d.pair_id JOIN images i ON i.id = p.image_id WHERE d.kept = 1`;
-const decisions = `SELECT i.url || ' ' || p.alt_norm || ' ' || d.kept || ' ' || coalesce(d.reason, '') AS k
-  FROM decisions d JOIN pairs p ON p.id = d.pair_id JOIN images i ON i.id = p.image_id`;
+// Copy by copy (with the page): the source copy of a duplicated sample does not depend on pair ids.
+const decisions = `SELECT pg.url || ' ' || i.url || ' ' || p.alt_norm || ' ' || d.kept || ' ' || coalesce(d.reason, '') AS k
+  FROM decisions d JOIN pairs p ON p.id = d.pair_id JOIN images i ON i.id = p.image_id JOIN pages pg ON pg.id = p.page_id`;
 const pairs = `SELECT pg.url || ' ' || i.url || ' ' || p.alt_norm AS k FROM pairs p JOIN pages pg ON pg.id = p.page_id JOIN images i ON i.id = p.image_id`;
 same('pairs equal', rows(single, pairs), rows(merged, pairs));
 same('kept set equal', rows(single, kept), rows(merged, kept));
