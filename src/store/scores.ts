@@ -21,17 +21,17 @@ export interface ScoreBucket {
   kept: number;
 }
 
-/** The statements, prepared once per connection and named, so a typo is a type error. */
-function prepareScoreStatements(db: Db) {
+/** The statements, prepared once per connection and named, so a typo is a type error. `share`: a term on `i` (the image) that picks a partition's pairs. */
+function prepareScoreStatements(db: Db, share: string) {
   return {
     findRun: db.prepare('SELECT id FROM score_runs WHERE run_dir = ? AND step = ?'),
     insertRun: db.prepare('INSERT INTO score_runs (run_dir, step, started_at) VALUES (?, ?, ?)'),
     todo: db.prepare(`SELECT p.id AS pairId, p.alt_norm AS caption, i.sha256 AS sha256
       FROM pairs p JOIN images i ON i.id = p.image_id LEFT JOIN pair_scores s ON s.pair_id = p.id
-      WHERE i.status = 'ok' AND i.sha256 IS NOT NULL AND p.id > ? AND (s.pair_id IS NULL OR s.score_run_id <> ?)
+      WHERE i.status = 'ok' AND i.sha256 IS NOT NULL AND p.id > ? AND (s.pair_id IS NULL OR s.score_run_id <> ?) AND ${share}
       ORDER BY p.id LIMIT ?`),
     countTodo: db.prepare(`SELECT count(*) FROM pairs p JOIN images i ON i.id = p.image_id LEFT JOIN pair_scores s ON s.pair_id = p.id
-      WHERE i.status = 'ok' AND i.sha256 IS NOT NULL AND (s.pair_id IS NULL OR s.score_run_id <> ?)`),
+      WHERE i.status = 'ok' AND i.sha256 IS NOT NULL AND (s.pair_id IS NULL OR s.score_run_id <> ?) AND ${share}`),
     upsert: db.prepare(`INSERT INTO pair_scores (pair_id, score_run_id, score, error) VALUES (?, ?, ?, ?)
       ON CONFLICT (pair_id) DO UPDATE SET score_run_id = excluded.score_run_id, score = excluded.score, error = excluded.error`),
     counts: db.prepare('SELECT count(*) AS scored, count(score) AS withScore FROM pair_scores'),
@@ -47,13 +47,13 @@ function prepareScoreStatements(db: Db) {
 /**
  * The score stage's SQL and the scores' statistics. The work list is keyset-paged by pair id:
  * a pair needs a score when it has none or one from another score run, so a killed run resumes
- * and a second run does only new pairs. (A partition filter would be one more WHERE term.)
+ * and a second run does only new pairs. A partition (score-partition.ts) adds one WHERE term.
  */
 export class ScoreStore {
   private readonly stmts: ReturnType<typeof prepareScoreStatements>;
 
-  constructor(readonly db: Db) {
-    this.stmts = prepareScoreStatements(db);
+  constructor(readonly db: Db, share = 'true') {
+    this.stmts = prepareScoreStatements(db, share);
   }
 
   /** The id of the score run for (runDir, step), created on first use. */

@@ -91,3 +91,8 @@ export function formatPartition(p: Partition): string {
 export function samplePartition(sha256: string, count: number): number {
   return hostPartition(sha256, count);
 }
+
+/** A partition's folder or file name, `part-0003-of-0016`: shard, score and index name their parts so. */
+export function partName(p: { index: number; count: number }): string {
+  return `part-${String(p.index).padStart(4, '0')}-of-${String(p.count).padStart(4, '0')}`;
+}

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { loadConfig } from '../../config/load.js';
 import { formatSummary } from '../../util/format.js';
+import { resolvePartition } from '../../util/partition.js';
 import type { CommandDef } from '../command.js';
 import { intFlag } from '../flags.js';
 
@@ -15,14 +16,18 @@ export const indexCommand: CommandDef = {
       .option('index', { type: 'string', describe: 'Index file (default: RUN/index.sqlite)' })
       .option('rebuild', { type: 'boolean', default: false, describe: 'Start the index afresh (needed for another checkpoint)' })
       .option('batch-size', { type: 'number', describe: 'Samples embedded per batch (default 64)' })
+      .option('partition', { type: 'string', describe: 'Index share I/N of the shards (by file name) into index-parts/ beside the index (default: from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX)' })
+      .option('partitions', { type: 'number', describe: 'Partition count with Kubernetes JOB_COMPLETION_INDEX (or ALIGN_DATA_PARTITIONS)' })
       .example('$0 index --run data/runs/default', 'index data/shards into data/runs/default/index.sqlite'),
   async run(args, ctx) {
     const batchSize = intFlag(args, 'batchSize', '--batch-size', 1);
-    const { runIndex } = await import('../../stages/retrieval/build-index.js');
+    const partition = resolvePartition(args.partition, args.partitions);
+    const { runIndex, indexPartPath } = await import('../../stages/retrieval/build-index.js');
     const { openRun } = await import('../../stages/train/index.js');
     const run = await openRun(String(args.run), ctx, loadConfig(args.config).train.backend);
     try {
-      const options = { shards: String(args.shards ?? join(ctx.dataDir, 'shards')), indexPath: String(args.index ?? join(String(args.run), 'index.sqlite')), rebuild: Boolean(args.rebuild), batchSize };
+      const indexPath = String(args.index ?? join(String(args.run), 'index.sqlite'));
+      const options = { shards: String(args.shards ?? join(ctx.dataDir, 'shards')), indexPath: partition ? indexPartPath(indexPath, partition) : indexPath, rebuild: Boolean(args.rebuild), batchSize, partition };
       const summary = await runIndex(run, options, ctx);
       return { summary: { ...summary }, text: formatSummary('index', { ...summary }) };
     } finally {

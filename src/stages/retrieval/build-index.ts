@@ -3,12 +3,17 @@
  * sqlite-vec index. Incremental and resumable: a shard read to its end is recorded with its size
  * and mtime and skipped next time; a shard a kill cut short is read again and only the keys not
  * yet indexed are embedded. One batch of samples is in memory at a time.
+ *
+ * With a partition (`index --partition I/N`): the shards whose file name hashes to I, into the
+ * part's own index file (indexPartPath); `merge --index` gathers the parts into one index.
+ * Split by shard, not by sample, so each task reads only its own shards.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { AlignError } from '../../errors.js';
 import { VectorIndex, type NewSample } from '../../store/vector-index.js';
 import type { StageContext } from '../../util/context.js';
+import { formatPartition, partName, samplePartition, type Partition } from '../../util/partition.js';
 import { emptyCounts, readShard, type RawSample, type ReadCounts } from '../../webdataset/reader.js';
 import { listShards } from '../../webdataset/shard-list.js';
 import { row, type VectorEncoder } from './vectors.js';
@@ -22,6 +27,13 @@ export interface IndexOptions {
   rebuild?: boolean;
   /** Samples embedded per batch. @default 64 */
   batchSize?: number;
+  /** This task's share of the shards (by file name); indexPath is then the part's file. @default null */
+  partition?: Partition | null;
+}
+
+/** A partition's index file: `index-parts/part-0003-of-0016.sqlite` beside the index. */
+export function indexPartPath(indexPath: string, p: { index: number; count: number }): string {
+  return join(dirname(indexPath), 'index-parts', `${partName(p)}.sqlite`);
 }
 
 export interface IndexSummary {
@@ -40,6 +52,7 @@ export interface IndexSummary {
   skipped: { incomplete: number; brokenShards: number };
   seconds: number;
   embeddingsPerSecond: number;
+  partition?: Partition | null;
 }
 
 /** The identity an index records: the run's absolute path and checkpoint step. */
@@ -49,7 +62,7 @@ export function identityOf(encoder: VectorEncoder): { run: string; step: number;
 
 export async function runIndex(encoder: VectorEncoder, options: IndexOptions, ctx: StageContext): Promise<IndexSummary> {
   const started = performance.now();
-  const paths = shardPaths(options.shards, ctx);
+  const paths = ownShards(shardPaths(options.shards, ctx), options.partition ?? null, ctx);
   const index = VectorIndex.open(options.indexPath, identityOf(encoder), { rebuild: options.rebuild });
   const counts = emptyCounts();
   const tally = { added: 0, failed: 0, unchanged: 0 };
@@ -80,10 +93,19 @@ export async function runIndex(encoder: VectorEncoder, options: IndexOptions, ct
       skipped: { incomplete: counts.incomplete, brokenShards: counts.brokenShards },
       seconds,
       embeddingsPerSecond: seconds > 0 ? (2 * tally.added) / seconds : 0,
+      ...(options.partition ? { partition: options.partition } : {}),
     };
   } finally {
     index.close();
   }
+}
+
+/** A partition's shards: those whose file name hashes to it (the same file at another path lands in the same part). */
+function ownShards(paths: string[], partition: Partition | null, ctx: StageContext): string[] {
+  if (!partition) return paths;
+  const own = paths.filter((p) => samplePartition(basename(p), partition.count) === partition.index);
+  ctx.log.info(`index: partition ${formatPartition(partition)}: ${own.length} of ${paths.length} shards`);
+  return own;
 }
 
 /** A folder means every .tar in it (train and val alike: an index serves both); else listShards. */

@@ -6,19 +6,32 @@
  * Batched (one page of pairs at a time, each distinct image embedded once per page), incremental
  * (pairs already scored by this run and checkpoint are skipped) and resumable (each page is one
  * transaction). An image file that is missing or does not decode gets a NULL score and a reason.
+ *
+ * With a partition (`score --partition I/N` on a merged store): the pairs whose image's sha256
+ * hashes to I, scored into score-parts/part-000I-of-000N/ (the merged store is only read);
+ * `merge --scores` gathers the parts into the store's pair_scores.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { AlignError } from '../../errors.js';
 import { openStore, storePath } from '../../store/db.js';
+import { openPartitionScoreStore } from '../../store/score-partition.js';
 import { ScoreStore, type PairToScore, type ScoreBucket, type ScoreRow } from '../../store/scores.js';
 import type { StageContext } from '../../util/context.js';
 import { imagePath } from '../../util/image-path.js';
+import { formatPartition, partName, type Partition } from '../../util/partition.js';
 import { dot, row, type VectorEncoder } from './vectors.js';
 
 export interface ScoreOptions {
   /** Pairs per batch. @default 64 */
   batchSize?: number;
+  /** This task's share of the pairs (by image sha256), scored into scorePartDir. @default null */
+  partition?: Partition | null;
+}
+
+/** A score partition's folder: `score-parts/part-0003-of-0016` in the merged data dir. */
+export function scorePartDir(dataDir: string, p: { index: number; count: number }): string {
+  return join(dataDir, 'score-parts', partName(p));
 }
 
 export interface ScoreSummary {
@@ -28,11 +41,12 @@ export interface ScoreSummary {
   scored: number;
   /** Of those, pairs whose image was missing or did not decode (NULL score). */
   failed: number;
-  /** Pairs with a score in the store now (from any run). */
+  /** Pairs with a score in the store now (from any run); with a partition, in its part. */
   total: number;
   mean: number | null;
   histogram: ScoreBucket[];
   seconds: number;
+  partition?: Partition | null;
 }
 
 export async function runScore(encoder: VectorEncoder, ctx: StageContext, options: ScoreOptions = {}): Promise<ScoreSummary> {
@@ -40,9 +54,10 @@ export async function runScore(encoder: VectorEncoder, ctx: StageContext, option
     throw new AlignError('E_NO_DATA', `no store in ${ctx.dataDir}: nothing to score`, { hint: 'run `align-data crawl` first, or pass --data-dir' });
   }
   const started = performance.now();
-  const db = openStore(ctx.dataDir);
+  const partition = options.partition ?? null;
+  if (partition) ctx.log.info(`score: partition ${formatPartition(partition)}: scoring the pairs whose image hashes to it into ${scorePartDir(ctx.dataDir, partition)}`);
+  const store = partition ? openPartitionScoreStore(ctx.dataDir, scorePartDir(ctx.dataDir, partition), partition) : new ScoreStore(openStore(ctx.dataDir));
   try {
-    const store = new ScoreStore(db);
     const runDir = resolve(encoder.runDir);
     const runId = store.scoreRunId(runDir, encoder.step, Date.now());
     const todo = store.countToScore(runId);
@@ -63,9 +78,10 @@ export async function runScore(encoder: VectorEncoder, ctx: StageContext, option
     const histogram = store.histogram();
     const withScore = histogram.reduce((a, b) => a + b.pairs, 0);
     const mean = store.mean();
-    return { run: runDir, step: encoder.step, scored: tally.scored, failed: tally.failed, total: withScore, mean, histogram, seconds: (performance.now() - started) / 1000 };
+    const summary = { run: runDir, step: encoder.step, scored: tally.scored, failed: tally.failed, total: withScore, mean, histogram, seconds: (performance.now() - started) / 1000 };
+    return partition ? { ...summary, partition } : summary;
   } finally {
-    db.close();
+    store.db.close();
   }
 }
 
