@@ -225,6 +225,16 @@ describe('score and index in partitions, gathered', () => {
     expect(JSON.parse(gathered.stdout)).toMatchObject({ parts: 3, shards: 10, added: 664, total: 664 });
     expect(JSON.parse((await runCli(['merge', '--index', '--into', index, ...files, '--json'])).stdout)).toMatchObject({ added: 0, total: 664 });
 
+    // The same samples under the same ids as one index run's.
+    const samplesOf = (path: string): unknown[] => {
+      const db = new Database(path, { readonly: true });
+      try {
+        return db.prepare('SELECT id, key, shard, caption FROM samples ORDER BY id').all();
+      } finally {
+        db.close();
+      }
+    };
+    expect(samplesOf(index)).toEqual(samplesOf(one));
     const queries = join(tmp.dir, 'queries.txt');
     writeFileSync(queries, t.valSamples.slice(0, 20).map((s) => s.caption).join('\n') + '\n');
     for (const to of ['image', 'caption']) {
