@@ -104,8 +104,18 @@ describe('score and index in partitions, gathered', () => {
     }
     expect(existsSync(join(merged(), 'score-parts'))).toBe(false);
     expect(existsSync(join(t.run, 'index-parts'))).toBe(false);
-    const noParts = await runCli(['merge', '--scores', '--into', merged(), join(tmp.dir, 'nowhere')]);
-    expect(noParts.code).toBe(2);
+    // The gathers: a folder without a score part, a file that is no index, two gathers at once.
+    const notParts: string[][] = [
+      ['--scores', '--into', merged(), join(tmp.dir, 'nowhere')],
+      ['--index', '--into', join(tmp.dir, 'gathered.sqlite'), join(merged(), 'align.db')],
+      ['--index', '--into', join(tmp.dir, 'gathered.sqlite'), join(tmp.dir, 'nowhere.sqlite')],
+      ['--scores', '--index', '--into', merged(), join(tmp.dir, 'nowhere')],
+    ];
+    for (const argv of notParts) {
+      const r = await runCli(['merge', ...argv]);
+      expect([argv, r.code]).toEqual([argv, 2]);
+    }
+    expect(existsSync(join(tmp.dir, 'gathered.sqlite'))).toBe(false);
   });
 
   test('3 score partitions (one killed and resumed), gathered, equal one score run; the filter keeps the same pairs', async () => {
@@ -210,6 +220,7 @@ describe('score and index in partitions, gathered', () => {
       const { env, flags } = sourceOf(i);
       const r = await cliWith(env, ['index', '--run', t.run, '--shards', shards, '--index', index, ...flags, '--batch-size', '20', '--data-dir', tmp.dir, '--config', t.config, '--json']);
       expect(r.code).toBe(0);
+      expect(r.stderr).toContain(`index: partition ${i}/${N} (from ${['--partition', 'SLURM_ARRAY_TASK_ID', 'JOB_COMPLETION_INDEX'][i]})`);
       parts.push(JSON.parse(r.stdout));
     }
     expect(parts[1]!.added).toBe(parts[1]!.total - killedAdded);
