@@ -23,7 +23,8 @@ import { gzipSync, createGunzip } from 'node:zlib';
 import { validateConfig } from '../src/config/load.js';
 import { runIngest } from '../src/stages/ingest/index.js';
 import { readWarcUnits } from '../src/stages/ingest/warc-records.js';
-import { watMemberToUnit, watRecordToUnit } from '../src/stages/ingest/wat.js';
+import { WatBatches } from '../src/stages/ingest/wat-batches.js';
+import { watRecordToUnit } from '../src/stages/ingest/wat.js';
 import { makeContext } from '../src/util/context.js';
 import { Rng } from '../src/util/rng.js';
 
@@ -96,7 +97,7 @@ async function measure(kind: string, file: string): Promise<void> {
     for await (const chunk of createReadStream(file).pipe(createGunzip())) pairs += (chunk as Buffer).length > 0 ? 0 : 0;
   } else if (kind === 'extract') {
     const input = { source: file, isUrl: false, format: 'wat' as const, gzip: true, size: statSync(file).size, mtimeMs: 0 };
-    for await (const unit of readWarcUnits(input, 0, watRecordToUnit, { userAgent: 'bench', signal: new AbortController().signal }, watMemberToUnit)) pairs += unit.pairs.length;
+    for await (const unit of readWarcUnits(input, 0, watRecordToUnit, { userAgent: 'bench', signal: new AbortController().signal }, () => new WatBatches())) pairs += unit.pairs.length;
   } else {
     const dir = mkdtempSync(join(tmpdir(), 'bench-ingest-'));
     const summary = await runIngest(validateConfig({ ingest: { wat: [file], download: false } }), makeContext(dir));

@@ -9,7 +9,8 @@ import type { Prefilter } from './prefilter.js';
 import type { InputSource, ListColumns, SourceUnit } from './types.js';
 import { readWarcUnits } from './warc-records.js';
 import { makeWarcRecordReader } from './warc.js';
-import { watMemberToUnit, watRecordToUnit } from './wat.js';
+import { WatBatches } from './wat-batches.js';
+import { watRecordToUnit } from './wat.js';
 
 /**
  * One input file: skip it when an earlier run read it to the end, else read from its saved
@@ -103,7 +104,7 @@ function readUnits(input: InputSource, from: number, o: ReadOptions, signal: Abo
   const net = { userAgent: o.userAgent, signal };
   switch (input.format) {
     case 'wat':
-      return readWarcUnits(input, from, watRecordToUnit, net, watMemberToUnit);
+      return readWarcUnits(input, from, watRecordToUnit, net, () => new WatBatches());
     case 'warc':
       return readWarcUnits(input, from, makeWarcRecordReader(o.maxPageBytes), net);
     case 'parquet':
