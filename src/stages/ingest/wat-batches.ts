@@ -37,12 +37,17 @@ export class WatBatches implements MemberExtractor {
   private nextId = 0;
   private failed: Error | undefined;
   private ready = false;
+  /** Resolves once the worker has loaded: from then on every payload with an image link goes to it. */
+  readonly loaded: Promise<void>;
 
   constructor() {
     this.worker = startWorker();
+    let loaded: () => void;
+    this.loaded = new Promise((resolve) => (loaded = resolve));
     this.worker.on('message', (reply: { id: number; answers: WatAnswer[] } | 'ready') => {
-      if (reply === 'ready') this.ready = true;
-      else this.settle(reply);
+      if (reply !== 'ready') return this.settle(reply);
+      this.ready = true;
+      loaded();
     });
     this.worker.on('error', (err) => this.fail(err));
     this.worker.on('exit', (code) => this.fail(new Error(`the WAT extraction thread exited (${code})`)));

@@ -139,7 +139,7 @@ describe('WAT scanner', () => {
     }
     // Not a test that passes by always handing back: most valid envelopes are read by the scanner.
     expect(answered).toBeGreaterThan(N * 0.4);
-    expect(pairs).toBeGreaterThan(N);
+    expect(pairs).toBeGreaterThan(N / 4);
   });
 
   test('broken texts: the scanner hands them back, so JSON.parse rejects them with its own message', () => {
