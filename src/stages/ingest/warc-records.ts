@@ -72,10 +72,10 @@ async function* fromMembers(
 ): AsyncGenerator<SourceUnit> {
   // Units in file order; a promise is a unit the extractor is still working on.
   const pending: (SourceUnit | Promise<SourceUnit>)[] = [];
-  const first = async (): Promise<SourceUnit> => {
+  // The next unit in order; a promise is sent on (flush) before it is waited for.
+  const first = (): SourceUnit | Promise<SourceUnit> => {
     const unit = pending.shift()!;
-    if (!(unit instanceof Promise)) return unit;
-    extractor!.flush();
+    if (unit instanceof Promise) extractor!.flush();
     return unit;
   };
   // A read that fails (a truncated file, a bad member) still yields the units read before it first.
@@ -112,9 +112,9 @@ async function* fromMembers(
         }
       }
       // Ready units go at once (so a reader without a worker yields as it reads); promises wait for the queue to fill.
-      while (pending.length > MAX_PENDING || (pending.length > 0 && !(pending[0] instanceof Promise))) yield await first();
+      while (pending.length > MAX_PENDING || (pending.length > 0 && !(pending[0] instanceof Promise))) yield first();
     }
-    while (pending.length > 0) yield await first();
+    while (pending.length > 0) yield first();
     if (failure !== undefined) throw failure;
   } finally {
     extractor?.close();
