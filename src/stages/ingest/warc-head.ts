@@ -30,16 +30,12 @@ export function singleRecord(data: Buffer): PlainRecord | undefined {
   return { type: fields.type, payload: data.subarray(start, end) };
 }
 
-/** A character no plain line holds, a CR or LF that is not a line end, or a folded line: one test for the whole block. */
-const NOT_PLAIN = /[^\x20-\x7e\t\r\n]|\r(?!\n)|(?<!\r)\n|\n[ \t]|^[ \t]/;
-
 /** WARC-Type and Content-Length of a header block, undefined for any line that is not plain. */
 function headerFields(block: string): { type?: string; length?: number } | undefined {
-  if (NOT_PLAIN.test(block)) return undefined;
   const out: { type?: string; length?: number } = {};
   for (const line of block.split('\r\n')) {
     const colon = line.indexOf(':');
-    if (colon <= 0) return undefined;
+    if (colon <= 0 || line[0] === ' ' || line[0] === '\t' || /[^\x20-\x7e\t]/.test(line)) return undefined;
     const name = line.slice(0, colon).trim().toLowerCase();
     const value = line.slice(colon + 1).trim();
     if (name === 'warc-type') {

@@ -27,7 +27,7 @@ export interface MemberExtractor {
   close(): void;
 }
 
-const MAX_PENDING = 4096;
+const MAX_PENDING = 8192;
 
 /** A synchronous fast path as an extractor. */
 export function inThread(memberToUnit: MemberToUnit): MemberExtractor {

@@ -12,8 +12,9 @@ import type { SourceUnit } from './types.js';
  * Units still come out in file order with their own resume offsets (warc-records.ts waits on each
  * in turn), and at most a bounded number of batches is in flight, so memory stays flat.
  *
- * Until the worker has loaded (tens of milliseconds compiled, longer under tsx) payloads are
- * parsed on the main thread, so a small file never waits for it. Members that are not one plain
+ * Until the worker has loaded (tens of milliseconds compiled, longer under tsx), and whenever it
+ * has MAX_IN_FLIGHT batches out (a busy machine), payloads are parsed on the main thread, so the
+ * main thread never idles for it and a small file never waits for it to start. Members that are not one plain
  * record answer undefined and go through warcio on the main thread, as before; records without an
  * image link answer at once.
  */
@@ -21,6 +22,8 @@ import type { SourceUnit } from './types.js';
 /** A batch is sent once it holds this many payloads or bytes. */
 const BATCH_RECORDS = 128;
 const BATCH_BYTES = 1 << 20;
+/** Batches out at once; a batch starts only while fewer are out. */
+const MAX_IN_FLIGHT = 2;
 
 interface Waiting {
   unit: SourceUnit;
@@ -59,18 +62,26 @@ export class WatBatches implements MemberExtractor {
     const unit: SourceUnit = { position, next: position, pairs: [], rejects: [] };
     // The worker's own first test, made here so that most records never travel.
     if (record.type !== 'metadata' || record.payload.indexOf('IMG@/src') < 0) return unit;
-    if (!this.ready) return watPayloadToUnit(record.payload, position);
+    // The worker takes a new batch only while it keeps up; else the main thread parses (so it never idles waiting).
+    if (!this.ready || (this.payloads.length === 0 && this.sent.size >= MAX_IN_FLIGHT)) return parseHere(record.payload, position);
     if (this.failed) return Promise.reject(this.failed);
     this.payloads.push(record.payload);
     this.bytes += record.payload.length;
     const promise = new Promise<SourceUnit>((resolve, reject) => this.waiting.push({ unit, resolve, reject }));
-    if (this.payloads.length >= BATCH_RECORDS || this.bytes >= BATCH_BYTES) this.flush();
+    if (this.payloads.length >= BATCH_RECORDS || this.bytes >= BATCH_BYTES) this.send();
     return promise;
   }
 
-  /** Sends the batch being filled (the reader calls this before it waits on a unit). */
+  /**
+   * The reader is about to wait on the oldest unit it holds. While a batch is out, that unit is in
+   * it or older, so nothing is sent; else the batch being filled goes now, however small.
+   */
   flush(): void {
-    if (this.payloads.length === 0) return;
+    if (this.payloads.length === 0 || this.sent.size > 0) return;
+    this.send();
+  }
+
+  private send(): void {
     // A buffer of its own (never the shared pool), so it can be handed over without a copy.
     const bytes = Buffer.allocUnsafeSlow(this.bytes);
     const ends: number[] = [];
@@ -81,7 +92,7 @@ export class WatBatches implements MemberExtractor {
     }
     const id = this.nextId++;
     this.sent.set(id, this.waiting);
-    const batch: WatBatch = { id, bytes, ends };
+    const batch: WatBatch = { id, bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length), ends };
     this.worker.postMessage(batch, [bytes.buffer]);
     this.payloads = [];
     this.bytes = 0;
@@ -113,6 +124,15 @@ export class WatBatches implements MemberExtractor {
     this.waiting = [];
     this.payloads = [];
     this.bytes = 0;
+  }
+}
+
+/** A payload parsed on the main thread; what it throws comes back in order, as a rejected unit. */
+function parseHere(payload: Buffer, position: number): SourceUnit | Promise<SourceUnit> {
+  try {
+    return watPayloadToUnit(payload, position);
+  } catch (err) {
+    return Promise.reject(err as Error);
   }
 }
 
