@@ -19,7 +19,8 @@ export type MemberToUnit = (data: Buffer, position: number) => SourceUnit | unde
 
 /**
  * A fast path that may answer later (wat-batches.ts: a worker thread): the reader keeps up to
- * MAX_PENDING units in file order, calls flush() before it waits on one, and close() when done.
+ * MAX_PENDING units in file order, calls flush() before it would wait on one not settled yet
+ * (so the extractor can settle it at once), and close() when done.
  */
 export interface MemberExtractor {
   unit(data: Buffer, position: number): SourceUnit | Promise<SourceUnit> | undefined;
@@ -72,10 +73,11 @@ async function* fromMembers(
 ): AsyncGenerator<SourceUnit> {
   // Units in file order; a promise is a unit the extractor is still working on.
   const pending: (SourceUnit | Promise<SourceUnit>)[] = [];
-  // The next unit in order; a promise is sent on (flush) before it is waited for.
+  const settled = new WeakSet<Promise<SourceUnit>>();
+  // The next unit in order; the extractor hears (flush) before the reader would wait on one.
   const first = (): SourceUnit | Promise<SourceUnit> => {
     const unit = pending.shift()!;
-    if (unit instanceof Promise) extractor!.flush();
+    if (unit instanceof Promise && !settled.has(unit)) extractor!.flush();
     return unit;
   };
   // A read that fails (a truncated file, a bad member) still yields the units read before it first.
@@ -98,7 +100,8 @@ async function* fromMembers(
       const fast = extractor?.unit(member.data, position);
       if (fast instanceof Promise) {
         const later = fast.then((unit) => ((unit.next = next), unit));
-        later.catch(() => {}); // awaited in turn below; not an unhandled rejection if the read stops first
+        // Marks it settled; also keeps a rejection from going unhandled if the read stops before it.
+        later.then(() => settled.add(later), () => settled.add(later));
         pending.push(later);
       } else if (fast) {
         fast.next = next;

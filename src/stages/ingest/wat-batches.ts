@@ -9,14 +9,16 @@ import type { SourceUnit } from './types.js';
  * WAT extraction on a second thread. Inflating a member and parsing its JSON each cost about as
  * much as a bare gunzip of it, so the main thread inflates and reads the record head while a
  * worker (wat-worker.ts) decodes and parses the payloads that hold an image link, in batches.
- * Units still come out in file order with their own resume offsets (warc-records.ts waits on each
- * in turn), and at most a bounded number of batches is in flight, so memory stays flat.
+ * Units still come out in file order with their own resume offsets (warc-records.ts takes each
+ * in turn).
  *
- * Until the worker has loaded (tens of milliseconds compiled, longer under tsx), and whenever it
- * has MAX_IN_FLIGHT batches out (a busy machine), payloads are parsed on the main thread, so the
- * main thread never idles for it and a small file never waits for it to start. Members that are not one plain
- * record answer undefined and go through warcio on the main thread, as before; records without an
- * image link answer at once.
+ * The main thread never waits for the worker: before the worker has loaded (tens of milliseconds
+ * compiled, longer under tsx), while it has MAX_IN_FLIGHT batches out, and when the reader needs
+ * a unit whose batch the worker has not answered yet (a busy machine: flush() takes that batch
+ * back and parses it here), payloads are parsed on the main thread. So a second core speeds
+ * extraction up, and without one it runs about as fast as on one thread. Batch buffers go back
+ * and forth, so memory stays flat. Members that are not one plain record answer undefined and go
+ * through warcio on the main thread, as before; records without an image link answer at once.
  */
 
 /** A batch is sent once it holds this many payloads or bytes. */
@@ -26,28 +28,37 @@ const BATCH_BYTES = 1 << 20;
 const MAX_IN_FLIGHT = 2;
 
 interface Waiting {
-  unit: SourceUnit;
+  position: number;
   resolve: (unit: SourceUnit) => void;
   reject: (err: Error) => void;
 }
 
+interface Batch {
+  id: number;
+  /** Views of the members' payloads, kept until the batch is answered (or taken back). */
+  payloads: Buffer[];
+  bytes: number;
+  waiting: Waiting[];
+}
+
 export class WatBatches implements MemberExtractor {
   private readonly worker: Worker;
-  private payloads: Buffer[] = [];
-  private bytes = 0;
-  private waiting: Waiting[] = [];
-  private readonly sent = new Map<number, Waiting[]>();
+  private filling: Batch | undefined;
+  /** Batches sent and not answered, oldest first. */
+  private out: Batch[] = [];
+  /** Buffers the worker handed back, for the next batches. */
+  private spare: Buffer[] = [];
   private nextId = 0;
   private failed: Error | undefined;
   private ready = false;
-  /** Resolves once the worker has loaded: from then on every payload with an image link goes to it. */
+  /** Resolves once the worker has loaded: from then on payloads with an image link go to it. */
   readonly loaded: Promise<void>;
 
   constructor() {
     this.worker = startWorker();
     let loaded: () => void;
     this.loaded = new Promise((resolve) => (loaded = resolve));
-    this.worker.on('message', (reply: { id: number; answers: WatAnswer[] } | 'ready') => {
+    this.worker.on('message', (reply: { id: number; answers: WatAnswer[]; bytes: Uint8Array } | 'ready') => {
       if (reply !== 'ready') return this.settle(reply);
       this.ready = true;
       loaded();
@@ -62,41 +73,32 @@ export class WatBatches implements MemberExtractor {
     const unit: SourceUnit = { position, next: position, pairs: [], rejects: [] };
     // The worker's own first test, made here so that most records never travel.
     if (record.type !== 'metadata' || record.payload.indexOf('IMG@/src') < 0) return unit;
-    // The worker takes a new batch only while it keeps up; else the main thread parses (so it never idles waiting).
-    if (!this.ready || (this.payloads.length === 0 && this.sent.size >= MAX_IN_FLIGHT)) return parseHere(record.payload, position);
-    if (this.failed) return Promise.reject(this.failed);
-    this.payloads.push(record.payload);
-    this.bytes += record.payload.length;
-    const promise = new Promise<SourceUnit>((resolve, reject) => this.waiting.push({ unit, resolve, reject }));
-    if (this.payloads.length >= BATCH_RECORDS || this.bytes >= BATCH_BYTES) this.send();
+    if (this.failed || !this.ready || (!this.filling && this.out.length >= MAX_IN_FLIGHT)) return parseHere(record.payload, position);
+    const batch = (this.filling ??= { id: this.nextId++, payloads: [], bytes: 0, waiting: [] });
+    batch.payloads.push(record.payload);
+    batch.bytes += record.payload.length;
+    const promise = new Promise<SourceUnit>((resolve, reject) => batch.waiting.push({ position, resolve, reject }));
+    if (batch.payloads.length >= BATCH_RECORDS || batch.bytes >= BATCH_BYTES) this.send();
     return promise;
   }
 
   /**
-   * The reader is about to wait on the oldest unit it holds. While a batch is out, that unit is in
-   * it or older, so nothing is sent; else the batch being filled goes now, however small.
+   * The reader is about to wait on a unit not answered yet: the oldest batch not answered holds
+   * it. Rather than wait for the worker, parse that batch here (the worker's answer to it, if any
+   * comes, is dropped).
    */
   flush(): void {
-    if (this.payloads.length === 0 || this.sent.size > 0) return;
-    this.send();
-  }
-
-  private send(): void {
-    // A buffer of its own (never the shared pool), so it can be handed over without a copy.
-    const bytes = Buffer.allocUnsafeSlow(this.bytes);
-    const ends: number[] = [];
-    let at = 0;
-    for (const p of this.payloads) {
-      p.copy(bytes, at);
-      ends.push((at += p.length));
-    }
-    const id = this.nextId++;
-    this.sent.set(id, this.waiting);
-    const batch: WatBatch = { id, bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length), ends };
-    this.worker.postMessage(batch, [bytes.buffer]);
-    this.payloads = [];
-    this.bytes = 0;
-    this.waiting = [];
+    const batch = this.out.shift() ?? this.filling;
+    if (!batch) return;
+    if (batch === this.filling) this.filling = undefined;
+    batch.payloads.forEach((payload, i) => {
+      const w = batch.waiting[i]!;
+      try {
+        w.resolve(watPayloadToUnit(payload, w.position));
+      } catch (err) {
+        w.reject(err as Error);
+      }
+    });
   }
 
   close(): void {
@@ -104,26 +106,41 @@ export class WatBatches implements MemberExtractor {
     void this.worker.terminate();
   }
 
-  private settle(reply: { id: number; answers: WatAnswer[] }): void {
-    const waiting = this.sent.get(reply.id) ?? [];
-    this.sent.delete(reply.id);
+  private send(): void {
+    const batch = this.filling!;
+    this.filling = undefined;
+    // A buffer of its own (never the shared pool), so it can be handed over without a copy.
+    const reuse = this.spare.findIndex((b) => b.length >= batch.bytes);
+    const bytes = reuse >= 0 ? this.spare.splice(reuse, 1)[0]! : Buffer.allocUnsafeSlow(Math.max(batch.bytes, BATCH_BYTES + (64 << 10)));
+    const ends: number[] = [];
+    let at = 0;
+    for (const p of batch.payloads) {
+      p.copy(bytes, at);
+      ends.push((at += p.length));
+    }
+    this.out.push(batch);
+    const message: WatBatch = { id: batch.id, bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length), ends };
+    this.worker.postMessage(message, [bytes.buffer as ArrayBuffer]);
+  }
+
+  private settle(reply: { id: number; answers: WatAnswer[]; bytes: Uint8Array }): void {
+    if (this.spare.length < MAX_IN_FLIGHT + 1) this.spare.push(Buffer.from(reply.bytes.buffer, reply.bytes.byteOffset, reply.bytes.length));
+    const at = this.out.findIndex((b) => b.id === reply.id);
+    if (at < 0) return; // taken back by flush()
+    const [batch] = this.out.splice(at, 1);
     reply.answers.forEach((a, i) => {
-      const w = waiting[i]!;
+      const w = batch!.waiting[i]!;
       if ('error' in a) return w.reject(new Error(a.error));
       const { pageUrl, pageOptOut } = a;
-      w.unit.pairs = a.urls.map((imageUrl, k) => ({ imageUrl, altRaw: a.alts[k]!, pageUrl, pageOptOut, columns: null }));
-      w.unit.rejects = a.rejects;
-      w.resolve(w.unit);
+      const pairs = a.urls.map((imageUrl, k) => ({ imageUrl, altRaw: a.alts[k]!, pageUrl, pageOptOut, columns: null }));
+      w.resolve({ position: w.position, next: w.position, pairs, rejects: a.rejects });
     });
   }
 
+  /** The worker failed: what it held is parsed here, and so is everything after. */
   private fail(err: Error): void {
     this.failed ??= err;
-    for (const waiting of [...this.sent.values(), this.waiting]) for (const w of waiting) w.reject(err);
-    this.sent.clear();
-    this.waiting = [];
-    this.payloads = [];
-    this.bytes = 0;
+    while (this.out.length > 0 || this.filling) this.flush();
   }
 }
 

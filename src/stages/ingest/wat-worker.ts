@@ -44,6 +44,7 @@ parentPort?.on('message', (batch: WatBatch) => {
     answers.push(answer(Buffer.from(batch.bytes.buffer, batch.bytes.byteOffset + start, end - start)));
     start = end;
   }
-  parentPort!.postMessage({ id: batch.id, answers });
+  // The buffer goes back for the next batch.
+  parentPort!.postMessage({ id: batch.id, answers, bytes: batch.bytes }, [batch.bytes.buffer as ArrayBuffer]);
 });
 parentPort?.postMessage('ready');
