@@ -8,10 +8,9 @@
  *   npx tsx bench/ingest-wat.ts [smallMB=30] [factor=10]      (ROUNDS=3: best of alternating rounds)
  *   npx tsx bench/ingest-wat.ts --generate MB FILE      (just write a WAT file, for profiling)
  *
- * Prints MB/s of compressed input and pairs/s for: bare gunzip (zlib's stream, all members),
- * extraction as ingest reads (gzip members + the one-record fast path or warcio + cc2dataset
- * rules, payloads parsed on a worker thread while it keeps up, no store), the same on the main
- * thread alone (extract1), and, at the small size only, a full
+ * Prints MB/s of compressed input and pairs/s for: bare gunzip (zlib, all members), extraction
+ * (gzip members + the one-record fast path or warcio, as ingest reads them + cc2dataset rules, no
+ * store), and, at the small size only, a full
  * `ingest --no-download` into a fresh store;
  * the ratio extraction / gunzip (goal ≥ 0.5); peak RSS of each at both sizes.
  */
@@ -23,8 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync, createGunzip } from 'node:zlib';
 import { validateConfig } from '../src/config/load.js';
 import { runIngest } from '../src/stages/ingest/index.js';
-import { inThread, readWarcUnits } from '../src/stages/ingest/warc-records.js';
-import { WatBatches } from '../src/stages/ingest/wat-batches.js';
+import { readWarcUnits } from '../src/stages/ingest/warc-records.js';
 import { watMemberToUnit, watRecordToUnit } from '../src/stages/ingest/wat.js';
 import { makeContext } from '../src/util/context.js';
 import { Rng } from '../src/util/rng.js';
@@ -96,11 +94,9 @@ async function measure(kind: string, file: string): Promise<void> {
   let pairs = 0;
   if (kind === 'gunzip') {
     for await (const chunk of createReadStream(file).pipe(createGunzip())) pairs += (chunk as Buffer).length > 0 ? 0 : 0;
-  } else if (kind === 'extract' || kind === 'extract1') {
-    // extract: as ingest reads (payloads parsed on the worker thread while it keeps up); extract1: the main thread alone.
+  } else if (kind === 'extract') {
     const input = { source: file, isUrl: false, format: 'wat' as const, gzip: true, size: statSync(file).size, mtimeMs: 0 };
-    const extractor = kind === 'extract' ? () => new WatBatches() : () => inThread(watMemberToUnit);
-    for await (const unit of readWarcUnits(input, 0, watRecordToUnit, { userAgent: 'bench', signal: new AbortController().signal }, extractor)) pairs += unit.pairs.length;
+    for await (const unit of readWarcUnits(input, 0, watRecordToUnit, { userAgent: 'bench', signal: new AbortController().signal }, watMemberToUnit)) pairs += unit.pairs.length;
   } else {
     const dir = mkdtempSync(join(tmpdir(), 'bench-ingest-'));
     const summary = await runIngest(validateConfig({ ingest: { wat: [file], download: false } }), makeContext(dir));
@@ -132,7 +128,7 @@ async function main(): Promise<void> {
       // Rounds alternate the contenders so machine load hits both alike; each one's best round counts.
       const r: Record<string, { seconds: number; pairs: number; rssMB: number }> = {};
       for (let round = 0; round < ROUNDS; round++) {
-        for (const kind of ['gunzip', 'extract', 'extract1']) {
+        for (const kind of ['gunzip', 'extract']) {
           const m = child(kind, file);
           const best = r[kind];
           r[kind] = best && best.seconds <= m.seconds ? { ...best, rssMB: Math.max(best.rssMB, m.rssMB) } : { ...m, rssMB: Math.max(m.rssMB, best?.rssMB ?? 0) };
@@ -143,8 +139,7 @@ async function main(): Promise<void> {
         rows.push(`${size.toFixed(1).padStart(7)} MB  ${name.padEnd(8)} ${(size / m.seconds).toFixed(1).padStart(7)} MB/s  ${name === 'gunzip' ? '      -' : (m.pairs / m.seconds).toFixed(0).padStart(7)} pairs/s  peak RSS ${m.rssMB.toFixed(0)} MB`);
       }
       const ingestRatio = r.ingest ? `; ingest / gunzip = ${(r.gunzip!.seconds / r.ingest.seconds).toFixed(2)}` : '';
-      const extract1 = `; extract1 / gunzip = ${(r.gunzip!.seconds / r.extract1!.seconds).toFixed(2)}`;
-      rows.push(`${size.toFixed(1).padStart(7)} MB  ratio extract / gunzip = ${(r.gunzip!.seconds / r.extract!.seconds).toFixed(2)} (goal >= 0.5)${extract1}${ingestRatio}`);
+      rows.push(`${size.toFixed(1).padStart(7)} MB  ratio extract / gunzip = ${(r.gunzip!.seconds / r.extract!.seconds).toFixed(2)} (goal >= 0.5)${ingestRatio}`);
     }
     console.log(rows.join('\n'));
   } finally {

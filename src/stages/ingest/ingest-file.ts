@@ -9,8 +9,7 @@ import type { Prefilter } from './prefilter.js';
 import type { InputSource, ListColumns, SourceUnit } from './types.js';
 import { readWarcUnits } from './warc-records.js';
 import { makeWarcRecordReader } from './warc.js';
-import { WatBatches } from './wat-batches.js';
-import { watRecordToUnit } from './wat.js';
+import { watMemberToUnit, watRecordToUnit } from './wat.js';
 
 /**
  * One input file: skip it when an earlier run read it to the end, else read from its saved
@@ -104,7 +103,7 @@ function readUnits(input: InputSource, from: number, o: ReadOptions, signal: Abo
   const net = { userAgent: o.userAgent, signal };
   switch (input.format) {
     case 'wat':
-      return readWarcUnits(input, from, watRecordToUnit, net, () => new WatBatches());
+      return readWarcUnits(input, from, watRecordToUnit, net, watMemberToUnit);
     case 'warc':
       return readWarcUnits(input, from, makeWarcRecordReader(o.maxPageBytes), net);
     case 'parquet':

@@ -1,5 +1,5 @@
 import { AsyncIterReader, WARCParser, type WARCRecord } from 'warcio';
-import { gzipMembers, isGzip, type GzipMember } from './gzip-members.js';
+import { gzipMembers, isGzip } from './gzip-members.js';
 import { InputError, openInput } from './open-input.js';
 import type { InputSource, SourceUnit } from './types.js';
 
@@ -17,30 +17,12 @@ type ToUnit = (record: WARCRecord, position: number) => Promise<SourceUnit>;
 /** A reader's fast path for a whole gzip member; undefined hands the member to warcio. */
 export type MemberToUnit = (data: Buffer, position: number) => SourceUnit | undefined;
 
-/**
- * A fast path that may answer later (wat-batches.ts: a worker thread): the reader keeps up to
- * MAX_PENDING units in file order, calls flush() before it would wait on one not settled yet
- * (so the extractor can settle it at once), and close() when done.
- */
-export interface MemberExtractor {
-  unit(data: Buffer, position: number): SourceUnit | Promise<SourceUnit> | undefined;
-  flush(): void;
-  close(): void;
-}
-
-const MAX_PENDING = 8192;
-
-/** A synchronous fast path as an extractor. */
-export function inThread(memberToUnit: MemberToUnit): MemberExtractor {
-  return { unit: memberToUnit, flush: () => {}, close: () => {} };
-}
-
 export async function* readWarcUnits(
   input: InputSource,
   from: number,
   toUnit: ToUnit,
   opts: { userAgent: string; signal: AbortSignal },
-  extractor?: () => MemberExtractor,
+  memberToUnit?: MemberToUnit,
 ): AsyncGenerator<SourceUnit> {
   const { stream, start } = await openInput(input, from, { gunzip: false, ...opts });
   const chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
@@ -48,7 +30,7 @@ export async function* readWarcUnits(
     const first = await chunks.next();
     if (first.done) return;
     const all = prepend(first.value, chunks);
-    const units = isGzip(first.value) ? fromMembers(all, start, from, toUnit, input, extractor?.()) : fromPlain(all, start, from, toUnit, input);
+    const units = isGzip(first.value) ? fromMembers(all, start, from, toUnit, input, memberToUnit) : fromPlain(all, start, from, toUnit, input);
     for await (const unit of units) {
       yield unit;
       if (opts.signal.aborted) return;
@@ -69,74 +51,28 @@ async function* fromMembers(
   from: number,
   toUnit: ToUnit,
   input: InputSource,
-  extractor: MemberExtractor | undefined,
+  memberToUnit: MemberToUnit | undefined,
 ): AsyncGenerator<SourceUnit> {
-  // Units in file order; a promise is a unit the extractor is still working on.
-  const pending: (SourceUnit | Promise<SourceUnit>)[] = [];
-  const settled = new WeakSet<Promise<SourceUnit>>();
-  // The next unit in order; the extractor hears (flush) before the reader would wait on one.
-  const first = (): SourceUnit | Promise<SourceUnit> => {
-    const unit = pending.shift()!;
-    if (unit instanceof Promise && !settled.has(unit)) extractor!.flush();
-    return unit;
-  };
-  // A read that fails (a truncated file, a bad member) still yields the units read before it first.
-  const members = gzipMembers(chunks, input.source);
-  let failure: unknown;
-  try {
-    for (;;) {
-      let member: GzipMember;
-      try {
-        const step = await members.next();
-        if (step.done) break;
-        member = step.value;
-      } catch (err) {
-        failure = err;
-        break;
-      }
-      const position = start + member.offset;
-      if (position < from) continue; // a server that ignored the Range: skip what is done
-      const next = start + member.end;
-      const fast = extractor?.unit(member.data, position);
-      if (fast instanceof Promise) {
-        const later = fast.then((unit) => ((unit.next = next), unit));
-        // Marks it settled; also keeps a rejection from going unhandled if the read stops before it.
-        later.then(() => settled.add(later), () => settled.add(later));
-        pending.push(later);
-      } else if (fast) {
-        fast.next = next;
-        pending.push(fast);
-      } else {
-        try {
-          pending.push(...(await warcioUnits(member.data, position, next, toUnit, input)));
-        } catch (err) {
-          failure = err;
-          break;
-        }
-      }
-      // Ready units go at once (so a reader without a worker yields as it reads); promises wait for the queue to fill.
-      while (pending.length > MAX_PENDING || (pending.length > 0 && !(pending[0] instanceof Promise))) yield first();
+  for await (const member of gzipMembers(chunks, input.source)) {
+    const position = start + member.offset;
+    if (position < from) continue; // a server that ignored the Range: skip what is done
+    const fast = memberToUnit?.(member.data, position);
+    if (fast) {
+      fast.next = start + member.end;
+      yield fast;
+      continue;
     }
-    while (pending.length > 0) yield first();
-    if (failure !== undefined) throw failure;
-  } finally {
-    extractor?.close();
-    await members.return(undefined);
+    const units: SourceUnit[] = [];
+    try {
+      // The member is already inflated: tell warcio so (its default tries pako on every member first).
+      for await (const record of new WARCParser(new AsyncIterReader([member.data], null))) units.push(await toUnit(record, position));
+    } catch (err) {
+      throw dataError(err, input);
+    }
+    // Records sharing a member resume together: only the member's last one moves the resume point past it.
+    units.forEach((u, i) => (u.next = i === units.length - 1 ? start + member.end : position));
+    yield* units;
   }
-}
-
-/** The records of a member that is not one plain record, read by warcio. */
-async function warcioUnits(data: Buffer, position: number, next: number, toUnit: ToUnit, input: InputSource): Promise<SourceUnit[]> {
-  const units: SourceUnit[] = [];
-  try {
-    // The member is already inflated: tell warcio so (its default tries pako on every member first).
-    for await (const record of new WARCParser(new AsyncIterReader([data], null))) units.push(await toUnit(record, position));
-  } catch (err) {
-    throw dataError(err, input);
-  }
-  // Records sharing a member resume together: only the member's last one moves the resume point past it.
-  units.forEach((u, i) => (u.next = i === units.length - 1 ? next : position));
-  return units;
 }
 
 /** An uncompressed WARC: a record's unit is yielded once the next record's offset (its resume point) is known. */

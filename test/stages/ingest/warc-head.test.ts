@@ -9,7 +9,7 @@ import { gzipSync } from 'node:zlib';
 import { AsyncIterReader, WARCParser } from 'warcio';
 import { gzipMembers } from '../../../src/stages/ingest/gzip-members.js';
 import type { SourceUnit } from '../../../src/stages/ingest/types.js';
-import { inThread, readWarcUnits } from '../../../src/stages/ingest/warc-records.js';
+import { readWarcUnits } from '../../../src/stages/ingest/warc-records.js';
 import { singleRecord } from '../../../src/stages/ingest/warc-head.js';
 import { watMemberToUnit, watRecordToUnit } from '../../../src/stages/ingest/wat.js';
 import { makeTempDir } from '../../helpers/paths.js';
@@ -99,6 +99,6 @@ async function read(file: string, fastPath = true): Promise<SourceUnit[]> {
   const input = { source: file, isUrl: false, format: 'wat' as const, gzip: true, size: statSync(file).size, mtimeMs: 0 };
   const units: SourceUnit[] = [];
   const opts = { userAgent: 'test', signal: new AbortController().signal };
-  for await (const unit of readWarcUnits(input, 0, watRecordToUnit, opts, fastPath ? () => inThread(watMemberToUnit) : undefined)) units.push(unit);
+  for await (const unit of readWarcUnits(input, 0, watRecordToUnit, opts, fastPath ? watMemberToUnit : undefined)) units.push(unit);
   return units;
 }
