@@ -3,7 +3,6 @@ import { formatOptOut, parseRobotsDirectives, ROBOTS_AGENT } from '../../html/ro
 import { normalizeUrl } from '../../html/url.js';
 import { reject } from './rows.js';
 import { singleRecord } from './warc-head.js';
-import { scanEnvelope } from './wat-scan.js';
 import type { FoundPair, SourceUnit } from './types.js';
 
 /**
@@ -44,28 +43,14 @@ export function watMemberToUnit(data: Buffer, position: number): SourceUnit | un
   return record.type === 'metadata' ? payloadToUnit(record.payload, unit) : unit;
 }
 
-/**
- * The unit of a metadata record's JSON payload. `fullParse` skips the scanner (wat-scan.ts), which
- * reads only the needed values and answers undefined when only a full JSON.parse can tell: the two
- * give the same unit for every payload (the scanner's test runs both), the scanner in a third of the time.
- */
-export function watPayloadToUnit(bytes: Buffer, position: number, fullParse = false): SourceUnit {
-  return payloadToUnit(bytes, { position, next: position, pairs: [], rejects: [] }, fullParse);
-}
-
-function payloadToUnit(bytes: Buffer, unit: SourceUnit, fullParse = false): SourceUnit {
+function payloadToUnit(bytes: Buffer, unit: SourceUnit): SourceUnit {
   // Records without an image link are skipped before decoding and parsing (a byte search is cheap).
   if (bytes.indexOf('IMG@/src') < 0) return unit;
-  const text = bytes.toString('utf8');
-  const scanned = fullParse ? undefined : scanEnvelope(text);
-  let envelope: Record<string, any> | undefined;
-  if (scanned) envelope = scanned.envelope;
-  else {
-    try {
-      envelope = (JSON.parse(text) as { Envelope: Record<string, any> }).Envelope;
-    } catch (err) {
-      return reject(unit, 'bad_json', (err as Error).message.slice(0, 200));
-    }
+  let envelope: Record<string, any>;
+  try {
+    envelope = (JSON.parse(bytes.toString('utf8')) as { Envelope: Record<string, any> }).Envelope;
+  } catch (err) {
+    return reject(unit, 'bad_json', (err as Error).message.slice(0, 200));
   }
   const target = envelope?.['WARC-Header-Metadata']?.['WARC-Target-URI'] as string | undefined;
   const response = envelope?.['Payload-Metadata']?.['HTTP-Response-Metadata'] as Record<string, any> | undefined;
