@@ -6,8 +6,8 @@ import { InputError } from './open-input.js';
  * compressed stream. A WARC/WAT file is one member per record (the WARC spec's recommendation,
  * and Common Crawl's practice), so a member is small and its offset is a place a read can resume
  * from. This is the fast path: warcio's own inflate (pako) ran at a tenth of native gunzip's rate.
- * The compressed bytes a member used come from zlib's own count (`bytesWritten`), never from
- * searching for a header, which could also occur inside compressed data.
+ * The compressed bytes a member used come from zlib's own count of the input it consumed, never
+ * from searching for a header, which could also occur inside compressed data.
  */
 
 export interface GzipMember {
@@ -84,6 +84,8 @@ interface ZlibHandle {
   onerror: (message: string, errno: number, code: string) => void;
 }
 
+const SLAB_BYTES = 1 << 20;
+
 /**
  * One raw inflater for every member. inflateRawSync builds a zlib stream object per call, which
  * cost a third of inflating a WAT's small members; this drives one native handle the way
@@ -93,7 +95,13 @@ interface ZlibHandle {
  */
 class ReusableInflater {
   private error: string | undefined;
-  private out = Buffer.allocUnsafeSlow(64 * 1024);
+  /**
+   * Members are inflated straight into a slab, each one's bytes a view of its own part: no copy,
+   * and one ArrayBuffer per ~100 members instead of one each (fewer for the GC to track). A slab
+   * is never written again where a member was handed out; it is freed with the last view.
+   */
+  private slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+  private used = 0;
 
   constructor(
     private readonly engine: object, // the stream that owns the handle, kept alive with it
@@ -110,21 +118,32 @@ class ReusableInflater {
     this.error = undefined;
     let inOff = from;
     let inLen = buf.length - from;
-    let produced = 0;
+    let start = this.used;
+    let at = start;
     for (;;) {
-      const room = this.out.length - produced;
-      handle.writeSync(constants.Z_FINISH, buf, inOff, inLen, this.out, produced, room);
+      const room = this.slab.length - at;
+      handle.writeSync(constants.Z_FINISH, buf, inOff, inLen, this.slab, at, room);
       if (this.error !== undefined) return this.error === 'Z_BUF_ERROR' ? 'short' : 'bad';
       const [outLeft, inLeft] = [state[0]!, state[1]!];
-      produced += room - outLeft;
+      at += room - outLeft;
       inOff += inLen - inLeft;
       inLen = inLeft;
       if (outLeft > 0) break;
-      const bigger = Buffer.allocUnsafeSlow(this.out.length * 2); // a member larger than any before
-      this.out.copy(bigger, 0, 0, produced);
-      this.out = bigger;
+      // The slab is full: a new one, at least twice what this member has so far, its start moved over.
+      const next = Buffer.allocUnsafeSlow(Math.max(SLAB_BYTES, 2 * (at - start)));
+      this.slab.copy(next, 0, start, at);
+      this.slab = next;
+      this.used = 0;
+      at -= start;
+      start = 0;
     }
-    return { data: Buffer.from(this.out.subarray(0, produced)), used: inOff - from };
+    const slab = this.slab;
+    this.used = at;
+    if (slab.length - at < SLAB_BYTES / 8) {
+      this.slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+      this.used = 0;
+    }
+    return { data: slab.subarray(start, at), used: inOff - from };
   }
 }
 
