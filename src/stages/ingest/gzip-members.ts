@@ -1,4 +1,4 @@
-import { inflateRawSync } from 'node:zlib';
+import { constants, createInflateRaw, inflateRawSync } from 'node:zlib';
 import { InputError } from './open-input.js';
 
 /**
@@ -6,8 +6,8 @@ import { InputError } from './open-input.js';
  * compressed stream. A WARC/WAT file is one member per record (the WARC spec's recommendation,
  * and Common Crawl's practice), so a member is small and its offset is a place a read can resume
  * from. This is the fast path: warcio's own inflate (pako) ran at a tenth of native gunzip's rate.
- * The compressed bytes a member used come from zlib's own count (`bytesWritten`), never from
- * searching for a header, which could also occur inside compressed data.
+ * The compressed bytes a member used come from zlib's own count of the input it consumed, never
+ * from searching for a header, which could also occur inside compressed data.
  */
 
 export interface GzipMember {
@@ -59,17 +59,102 @@ export async function* gzipMembers(chunks: AsyncIterable<Buffer>, source: string
 function inflateMember(buf: Buffer): { data: Buffer; length: number } | 'short' | 'bad' {
   const header = headerLength(buf);
   if (header === 'short' || header === 'bad') return header;
-  let result: { buffer: Buffer; engine: { bytesWritten: number } };
-  try {
-    result = inflateRawSync(buf.subarray(header), { info: true }) as unknown as typeof result;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'Z_BUF_ERROR') return 'short';
-    return 'bad';
-  }
-  const length = header + result.engine.bytesWritten + 8; // + CRC32 and ISIZE
+  const inflated = reusable ? reusable.inflate(buf, header) : inflateOnce(buf.subarray(header));
+  if (inflated === 'short' || inflated === 'bad') return inflated;
+  const length = header + inflated.used + 8; // + CRC32 and ISIZE
   if (length > buf.length) return 'short';
-  return { data: result.buffer, length };
+  return { data: inflated.data, length };
 }
+
+type Inflated = { data: Buffer; used: number } | 'short' | 'bad';
+
+function inflateOnce(deflated: Buffer): Inflated {
+  try {
+    const result = inflateRawSync(deflated, { info: true }) as unknown as { buffer: Buffer; engine: { bytesWritten: number } };
+    return { data: result.buffer, used: result.engine.bytesWritten };
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'Z_BUF_ERROR' ? 'short' : 'bad';
+  }
+}
+
+/** The native zlib handle behind a zlib stream, as Node's own sync functions drive it (lib/zlib.js, processChunkSync). */
+interface ZlibHandle {
+  writeSync(flush: number, input: Buffer, inOff: number, inLen: number, out: Buffer, outOff: number, outLen: number): void;
+  reset(): void;
+  onerror: (message: string, errno: number, code: string) => void;
+}
+
+const SLAB_BYTES = 1 << 20;
+
+/**
+ * One raw inflater for every member. inflateRawSync builds a zlib stream object per call, which
+ * cost a third of inflating a WAT's small members; this drives one native handle the way
+ * inflateRawSync does inside (writeSync until the output has room to spare, then reset), through
+ * Node's internal handle API. Where that API is not what it expects, `reusable` is undefined and
+ * every member goes through inflateRawSync.
+ */
+class ReusableInflater {
+  private error: string | undefined;
+  /**
+   * Members are inflated straight into a slab, each one's bytes a view of its own part: no copy,
+   * and one ArrayBuffer per ~100 members instead of one each (fewer for the GC to track). A slab
+   * is never written again where a member was handed out; it is freed with the last view.
+   */
+  private slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+  private used = 0;
+
+  constructor(
+    private readonly engine: object, // the stream that owns the handle, kept alive with it
+    private readonly handle: ZlibHandle,
+    private readonly state: Uint32Array,
+  ) {
+    // Errors come back through this callback during writeSync; the stream's own would destroy it.
+    handle.onerror = (_message, _errno, code) => (this.error = code);
+  }
+
+  inflate(buf: Buffer, from: number): Inflated {
+    const { handle, state } = this;
+    handle.reset();
+    this.error = undefined;
+    let inOff = from;
+    let inLen = buf.length - from;
+    let start = this.used;
+    let at = start;
+    for (;;) {
+      const room = this.slab.length - at;
+      handle.writeSync(constants.Z_FINISH, buf, inOff, inLen, this.slab, at, room);
+      if (this.error !== undefined) return this.error === 'Z_BUF_ERROR' ? 'short' : 'bad';
+      const [outLeft, inLeft] = [state[0]!, state[1]!];
+      at += room - outLeft;
+      inOff += inLen - inLeft;
+      inLen = inLeft;
+      if (outLeft > 0) break;
+      // The slab is full: a new one, at least twice what this member has so far, its start moved over.
+      const next = Buffer.allocUnsafeSlow(Math.max(SLAB_BYTES, 2 * (at - start)));
+      this.slab.copy(next, 0, start, at);
+      this.slab = next;
+      this.used = 0;
+      at -= start;
+      start = 0;
+    }
+    const slab = this.slab;
+    this.used = at;
+    if (slab.length - at < SLAB_BYTES / 8) {
+      this.slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+      this.used = 0;
+    }
+    return { data: slab.subarray(start, at), used: inOff - from };
+  }
+}
+
+const reusable: ReusableInflater | undefined = (() => {
+  const engine = createInflateRaw() as unknown as { _handle?: Partial<ZlibHandle>; _writeState?: unknown };
+  const { _handle: handle, _writeState: state } = engine;
+  // Not `instanceof`: under a vm context (jest) Node's own Uint32Array is another realm's.
+  const isState = Object.prototype.toString.call(state) === '[object Uint32Array]' && (state as Uint32Array).length === 2;
+  if (typeof handle?.writeSync !== 'function' || typeof handle.reset !== 'function' || !isState) return undefined;
+  return new ReusableInflater(engine, handle as ZlibHandle, state as Uint32Array);
+})();
 
 /** RFC 1952 header: 10 bytes, then the optional extra field, file name, comment and header CRC. */
 function headerLength(buf: Buffer): number | 'short' | 'bad' {

@@ -30,12 +30,16 @@ export function singleRecord(data: Buffer): PlainRecord | undefined {
   return { type: fields.type, payload: data.subarray(start, end) };
 }
 
+const NOT_PLAIN = /[^\x20-\x7e\t\r\n]/;
+
 /** WARC-Type and Content-Length of a header block, undefined for any line that is not plain. */
 function headerFields(block: string): { type?: string; length?: number } | undefined {
+  // One scan of the block for characters no plain line holds; a CR or LF left inside a line is not a line end.
+  if (NOT_PLAIN.test(block)) return undefined;
   const out: { type?: string; length?: number } = {};
   for (const line of block.split('\r\n')) {
     const colon = line.indexOf(':');
-    if (colon <= 0 || line[0] === ' ' || line[0] === '\t' || /[^\x20-\x7e\t]/.test(line)) return undefined;
+    if (colon <= 0 || line[0] === ' ' || line[0] === '\t' || line.includes('\r') || line.includes('\n')) return undefined;
     const name = line.slice(0, colon).trim().toLowerCase();
     const value = line.slice(colon + 1).trim();
     if (name === 'warc-type') {

@@ -80,6 +80,8 @@ describe('WAT fast path', () => {
     ['no WARC-Type', metadata('WARC-Target-URI: http://e.example/\r\n', BODY)],
     ['a repeated WARC-Type', metadata('WARC-Type: metadata\r\nWARC-Type: resource\r\n', BODY)],
     ['a payload not ended by CRLF CRLF', metadata('WARC-Type: metadata\r\n', BODY, '\r\n')],
+    ['a bare LF inside a header line', metadata('WARC-Type: metadata\r\nX-Odd: a\nb\r\n', BODY)],
+    ['a non-ASCII header value', metadata('WARC-Type: metadata\r\nX-Odd: caf\u00e9\r\n', BODY)],
     ['another version line', Buffer.from(metadata('WARC-Type: metadata\r\n', BODY).toString('latin1').replace('WARC/1.0', 'WARC/0.9'), 'latin1')],
   ])('%s: left to warcio, which still reads it', async (_name, data) => {
     expect(singleRecord(data)).toBeUndefined();
