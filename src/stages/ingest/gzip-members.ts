@@ -1,4 +1,4 @@
-import { constants, createInflateRaw, inflateRawSync } from 'node:zlib';
+import { constants, createInflateRaw, deflateRawSync, inflateRawSync } from 'node:zlib';
 import { InputError } from './open-input.js';
 
 /**
@@ -153,8 +153,27 @@ const reusable: ReusableInflater | undefined = (() => {
   // Not `instanceof`: under a vm context (jest) Node's own Uint32Array is another realm's.
   const isState = Object.prototype.toString.call(state) === '[object Uint32Array]' && (state as Uint32Array).length === 2;
   if (typeof handle?.writeSync !== 'function' || typeof handle.reset !== 'function' || !isState) return undefined;
-  return new ReusableInflater(engine, handle as ZlibHandle, state as Uint32Array);
+  const inflater = new ReusableInflater(engine, handle as ZlibHandle, state as Uint32Array);
+  return worksLikeZlib(inflater) ? inflater : undefined;
 })();
+
+/**
+ * The internal API has the right shape; check it also behaves: two members (so the reset is
+ * exercised) must come back as inflateRawSync gives them, with the input they used counted.
+ */
+function worksLikeZlib(inflater: ReusableInflater): boolean {
+  try {
+    for (const text of ['align-data: a WAT member', 'and the next one, after a reset']) {
+      const deflated = deflateRawSync(Buffer.from(text));
+      const padded = Buffer.concat([Buffer.alloc(3), deflated, Buffer.alloc(8)]);
+      const got = inflater.inflate(padded, 3);
+      if (typeof got === 'string' || got.used !== deflated.length || got.data.toString() !== text) return false;
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** RFC 1952 header: 10 bytes, then the optional extra field, file name, comment and header CRC. */
 function headerLength(buf: Buffer): number | 'short' | 'bad' {
@@ -175,3 +194,6 @@ function headerLength(buf: Buffer): number | 'short' | 'bad' {
   if (flags & 2) at += 2;
   return at <= buf.length ? at : 'short';
 }
+
+/** Which inflater this process uses: the reused native handle, or inflateRawSync where that API is missing. */
+export const INFLATER: 'reused handle' | 'inflateRawSync' = reusable ? 'reused handle' : 'inflateRawSync';
