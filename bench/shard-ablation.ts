@@ -6,17 +6,22 @@
  *   npx tsx bench/shard-ablation.ts [--images 500] [--rounds 3] [--quality-images 50] [--dir PATH]
  *
  * Uses the images bench/shard.ts made (run it once first; same --dir). Every step runs in its
- * own child process, `--concurrency` images at once (default one per core), so its CPU time
- * (user + system, all threads) is its own. OpenCV (bench/opencv-resize.py) is the reference row.
+ * own child process, `--concurrency` images at once (default one per core; the in-flight rows
+ * change that), with the libuv thread pool the CLI launcher sets, so its CPU time (user + system,
+ * all threads) is its own; cores busy = CPU seconds / wall seconds. OpenCV
+ * (bench/opencv-resize.py, one worker process per core) is the reference row. The two `icc` rows
+ * encode copies of the same images that carry an embedded sRGB ICC profile, as many camera and
+ * web JPEGs do (made once; not scored for quality, the copies being re-encoded).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import PQueue from 'p-queue';
 import sharp from 'sharp';
 import { encodeImage } from '../src/stages/shard/encode.js';
+import { sizeThreadpool } from '../src/util/threadpool.js';
 
 const args = process.argv.slice(2);
 const option = (name: string): string | undefined => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : undefined);
@@ -31,7 +36,7 @@ const S = 256;
 const Q = 90;
 
 type Encode = (file: string) => Promise<Buffer>;
-interface Step { name: string; what: string; setup?: () => void; encode: Encode }
+interface Step { name: string; what: string; setup?: () => void; encode: Encode; perCore?: number; icc?: boolean }
 
 /** The encoder before this work, with its knobs, so each step changes one thing. */
 function before(o: { fastShrinkOnLoad?: boolean; kernel?: keyof sharp.KernelEnum; jpeg?: sharp.JpegOptions } = {}): Encode {
@@ -49,6 +54,25 @@ const final: Encode = async (file) => {
   if (!r.ok) throw new Error(r.detail);
   return r.data;
 };
+/** The stored image's size (shard has it from the store; here from a probe made before timing). */
+const dims = new Map<string, { width: number; height: number }>();
+/** sharp's JPEG shrink-on-load for a shrink factor x (node_modules/sharp/src/pipeline.cc). */
+function sharpShrink(x: number, fast: boolean): number {
+  const f = fast ? 1 : 2;
+  let s = x >= 8 * f ? 8 : x >= 4 * f ? 4 : x >= 2 * f ? 2 : 1;
+  if (s > 1 && Math.floor(x) === s) s /= 2;
+  return s;
+}
+/**
+ * Shrink-on-load that leaves the kernel at least `gap`: the largest of 1/2/4/8 with x / s >= gap,
+ * got by choosing fastShrinkOnLoad per image (for gap 1.5 one of sharp's two rules always gives it).
+ */
+const shrinkLeaving = (gap: number): Encode => (file) => {
+  const d = dims.get(file)!;
+  const x = Math.min(d.width, d.height) / S;
+  const want = [1, 2, 4, 8].filter((s) => x / s >= gap).at(-1) ?? 1;
+  return before({ fastShrinkOnLoad: sharpShrink(x, true) === want && sharpShrink(x, false) !== want, jpeg: plain })(file);
+};
 /** What withEncoderSetup (encode.ts) does around runShard's encoding. */
 const encoderSetup = (): void => {
   sharp.concurrency(1);
@@ -59,16 +83,22 @@ const STEPS: Step[] = [
   { name: 'before', what: 'before: sharp defaults (shrink-on-load leaves the kernel < 2x, Huffman optimised)', encode: before() },
   { name: 'shrink2', what: '+ kernel always gets >= 2x after shrink-on-load (fastShrinkOnLoad: false)', encode: before({ fastShrinkOnLoad: false }) },
   { name: 'plainjpeg', what: '+ encoder as libjpeg/OpenCV default (no Huffman optimisation, 4:2:0)', encode: before({ fastShrinkOnLoad: false, jpeg: plain }) },
-  { name: 'final', what: '+ one libvips thread per image, no op cache (= align-data shard now)', setup: encoderSetup, encode: final },
+  { name: 'final', what: '+ one libvips thread per image, no op cache (= shard\'s encoder), one image in flight per core', setup: encoderSetup, encode: final },
+  { name: 'inflight2', what: '+ two images in flight per core (= align-data shard now)', setup: encoderSetup, encode: final, perCore: 2 },
+  { name: 'x-shrink15', what: 'not taken: final with shrink-on-load leaving the kernel >= 1.5x', setup: encoderSetup, encode: shrinkLeaving(1.5) },
+  { name: 'x-noshrink', what: 'not taken: final with no shrink-on-load at all (full decode)', setup: encoderSetup, encode: (f) => sharp(f, { pages: 1, failOn: 'warning' }).pipelineColourspace('srgb').rotate().resize({ width: S, height: S, fit: 'outside', kernel: 'lanczos3' }).flatten({ background: '#ffffff' }).toColourspace('srgb').jpeg({ quality: Q, ...plain }).toBuffer() },
+  { name: 'x-nocolour', what: 'not taken: final without rotate/flatten/toColourspace (wrong for EXIF-rotated, alpha, CMYK, 16-bit)', setup: encoderSetup, encode: (f) => sharp(f).resize({ width: S, height: S, fit: 'outside', kernel: 'lanczos3', fastShrinkOnLoad: false }).jpeg({ quality: Q, ...plain }).toBuffer() },
+  { name: 'icc-before', what: 'sRGB-tagged copies, before: sharp transforms them with lcms at full size (final\'s pipeline)', setup: encoderSetup, encode: before({ fastShrinkOnLoad: false, jpeg: plain }), icc: true },
+  { name: 'icc', what: 'sRGB-tagged copies: + an sRGB profile is recognised and the transform skipped (= align-data shard now)', setup: encoderSetup, encode: final, icc: true },
   { name: 'x-fast', what: 'not taken: final but sharp\'s default shrink-on-load', setup: encoderSetup, encode: before({ jpeg: plain }) },
   { name: 'x-mks2021', what: 'not taken: final with kernel mks2021', setup: encoderSetup, encode: before({ fastShrinkOnLoad: false, kernel: 'mks2021', jpeg: plain }) },
   { name: 'x-lanczos2', what: 'not taken: final with kernel lanczos2', setup: encoderSetup, encode: before({ fastShrinkOnLoad: false, kernel: 'lanczos2', jpeg: plain }) },
   { name: 'x-cubic', what: 'not taken: final with kernel cubic', setup: encoderSetup, encode: before({ fastShrinkOnLoad: false, kernel: 'cubic', jpeg: plain }) },
   { name: 'x-2threads', what: 'not taken: final with 2 libvips threads per image', setup: () => sharp.concurrency(2), encode: final },
-  { name: 'x-buffer', what: 'not taken: final, file read into a Buffer by node first', setup: encoderSetup, encode: async (f) => final(readFileSync(f) as unknown as string) },
+  { name: 'x-path', what: 'not taken: final with sharp opening the file itself (shard reads it once into a Buffer, for the ICC check)', setup: encoderSetup, encode: before({ fastShrinkOnLoad: false, jpeg: plain }) },
 ];
 
-interface Run { seconds: number; cpuSeconds: number; bytes: number }
+interface Run { seconds: number; cpuSeconds: number; bytes: number; busy?: number }
 
 if (args.includes('--phase')) await phase(option('phase')!);
 else main();
@@ -81,29 +111,36 @@ function main(): void {
     for (const name of names.map((_, i) => names[(i + round) % names.length]!)) {
       const r = name === 'opencv' ? openCv() : child(name);
       const prev = best[name];
-      best[name] = { seconds: Math.min(prev?.seconds ?? Infinity, r.seconds), cpuSeconds: Math.min(prev?.cpuSeconds ?? Infinity, r.cpuSeconds), bytes: r.bytes };
+      // Cores busy: of the fastest round by wall clock.
+      const busy = r.seconds < (prev?.seconds ?? Infinity) ? r.cpuSeconds / r.seconds : prev!.busy;
+      best[name] = { seconds: Math.min(prev?.seconds ?? Infinity, r.seconds), cpuSeconds: Math.min(prev?.cpuSeconds ?? Infinity, r.cpuSeconds), bytes: r.bytes, busy };
     }
     console.log(`round ${round + 1} of ${rounds} done`);
   }
   for (const name of names) {
+    if (STEPS.find((x) => x.name === name)?.icc) continue;
     if (name === 'opencv') spawnSync('/usr/bin/python3', [join(here, 'opencv-resize.py'), imagesDir, '--out', join(work, 'ablation', name), '--only', String(qualityImages)], { stdio: 'inherit' });
     else child(`${name}:quality`);
   }
-  const q = spawnSync('/usr/bin/python3', [join(here, 'shard-quality.py'), imagesDir, ...names.map((n) => `${n}=${join(work, 'ablation', n)}`)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const scored = names.filter((n) => !STEPS.find((x) => x.name === n)?.icc);
+  const q = spawnSync('/usr/bin/python3', [join(here, 'shard-quality.py'), imagesDir, ...scored.map((n) => `${n}=${join(work, 'ablation', n)}`)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   const scores = JSON.parse(q.stdout) as Record<string, Record<string, number>>;
   console.log(`\n${images} images, concurrency ${concurrency}, ${availableParallelism()} cores, best of ${rounds}; quality over ${qualityImages} images (Lanczos-3 / area references)`);
-  console.log('| step | images/s | images/CPU-s | SSIM L3 | PSNR L3 | SSIM area | PSNR area | bytes/image |');
-  console.log('|---|---|---|---|---|---|---|---|');
+  console.log('| step | images/s | images/CPU-s | cores busy | SSIM L3 | PSNR L3 | SSIM area | PSNR area | bytes/image |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
   for (const name of names) {
     const r = best[name]!;
-    const s = scores[name]!;
-    const what = STEPS.find((x) => x.name === name)?.what ?? 'reference: OpenCV (img2dataset resizer), worker processes';
-    console.log(`| ${what} | ${(images / r.seconds).toFixed(1)} | ${(images / r.cpuSeconds).toFixed(1)} | ${s.ssimLanczos!.toFixed(5)} | ${s.psnrLanczos!.toFixed(2)} | ${s.ssimArea!.toFixed(5)} | ${s.psnrArea!.toFixed(2)} | ${Math.round(r.bytes / images)} |`);
+    const s = scores[name];
+    const what = STEPS.find((x) => x.name === name)?.what ?? 'reference: OpenCV (img2dataset resizer), one worker process per core';
+    const q = s ? `${s.ssimLanczos!.toFixed(5)} | ${s.psnrLanczos!.toFixed(2)} | ${s.ssimArea!.toFixed(5)} | ${s.psnrArea!.toFixed(2)}` : '- | - | - | -';
+    console.log(`| ${what} | ${(images / r.seconds).toFixed(1)} | ${(images / r.cpuSeconds).toFixed(1)} | ${(r.busy ?? 0).toFixed(2)} | ${q} | ${Math.round(r.bytes / images)} |`);
   }
 }
 
 function child(name: string): Run {
-  const r = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...args, '--phase', name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const env = { ...process.env };
+  sizeThreadpool(env); // as bin/align-data.js: enough libuv threads for two images per core
+  const r = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...args, '--phase', name], { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'inherit'] });
   if (r.status !== 0) throw new Error(`${name} failed (${r.status})`);
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Run;
 }
@@ -120,6 +157,11 @@ async function phase(spec: string): Promise<void> {
   const step = STEPS.find((s) => s.name === name)!;
   step.setup?.();
   const files = readdirSync(imagesDir).filter((f) => f.endsWith('.jpg')).sort();
+  for (const f of files.slice(0, Math.max(images, qualityImages))) {
+    const m = await sharp(join(imagesDir, f)).metadata();
+    dims.set(join(imagesDir, f), { width: m.width!, height: m.height! });
+  }
+  const dir = step.icc ? await iccCopies(files.slice(0, images)) : imagesDir;
   if (mode === 'quality') {
     const out = join(work, 'ablation', name!);
     rmSync(out, { recursive: true, force: true });
@@ -128,14 +170,15 @@ async function phase(spec: string): Promise<void> {
     console.log(JSON.stringify({ seconds: 0, cpuSeconds: 0, bytes: 0 }));
     return;
   }
-  const queue = new PQueue({ concurrency });
+  const inFlight = concurrency * (step.perCore ?? 1);
+  const queue = new PQueue({ concurrency: inFlight });
   let bytes = 0;
   const cpu = process.cpuUsage();
   const start = process.hrtime.bigint();
   for (const f of files.slice(0, images)) {
-    await queue.onSizeLessThan(concurrency * 4);
+    await queue.onSizeLessThan(inFlight * 4);
     void queue.add(async () => {
-      const out = await step.encode(join(imagesDir, f));
+      const out = await step.encode(join(dir, f));
       bytes += out.length;
     });
   }
@@ -143,4 +186,15 @@ async function phase(spec: string): Promise<void> {
   if (bytes === 0) throw new Error(`${name}: nothing encoded`);
   const used = process.cpuUsage(cpu);
   console.log(JSON.stringify({ seconds: Number(process.hrtime.bigint() - start) / 1e9, cpuSeconds: (used.user + used.system) / 1e6, bytes }));
+}
+
+/** Copies of the images that carry an embedded sRGB ICC profile, as many camera and web JPEGs do (made once). */
+async function iccCopies(files: string[]): Promise<string> {
+  const dir = join(work, 'ablation-icc');
+  const ready = join(dir, `ready-${files.length}`);
+  if (existsSync(ready)) return dir;
+  mkdirSync(dir, { recursive: true });
+  for (const f of files) await sharp(join(imagesDir, f)).withIccProfile('srgb').jpeg({ quality: 90 }).toFile(join(dir, f));
+  writeFileSync(ready, 'ok\n');
+  return dir;
 }

@@ -9,13 +9,15 @@
  * side; 300-600 with --small), made once and cached under --dir (default: the OS temp dir).
  * Contenders, each in its own child process so its CPU time and peak RSS are its own:
  * - bare: sharp(file).resize(shorter side 256).jpeg(quality 90).toBuffer() with sharp's defaults,
- *   `--concurrency` at once (the loop a user would write first);
+ *   one image per core at once (the loop a user would write first);
  * - shard: runShard over a store holding one kept pair per image (reads the store, encodes,
- *   writes tar shards, records them), `--rebuild` each round;
+ *   writes tar shards, records them), `--rebuild` each round, with its default concurrency and
+ *   the libuv thread pool the CLI launcher sets (util/threadpool.ts);
  * - opencv: bench/opencv-resize.py, img2dataset's resizer (cv2.imdecode, INTER_AREA, imencode
- *   quality 90, one OpenCV thread per worker) in `--concurrency` worker processes, run by
+ *   quality 90, one OpenCV thread per worker) in one worker process per core, run by
  *   Debian's /usr/bin/python3 with python3-opencv (installed with apt-get when missing and
  *   possible, else skipped with a note).
+ * `--concurrency N` sets all three to N images (worker processes) at once instead.
  * Rounds alternate the contenders (the order rotates) so machine load hits all alike; each
  * contender's best round counts. Prints wall-clock images/s and images/s per core (the cores the workers can use),
  * images per CPU-second (user + system of the process and its threads or workers: less
@@ -34,6 +36,7 @@ import sharp from 'sharp';
 import { type ShardConfig, ShardConfigSchema } from '../src/config/shard.js';
 import { encodeImage, withEncoderSetup } from '../src/stages/shard/encode.js';
 import { runShard } from '../src/stages/shard/index.js';
+import { sizeThreadpool } from '../src/util/threadpool.js';
 import { makeContext } from '../src/util/context.js';
 import { addFixturePairs } from '../src/store/fixture-pairs.js';
 import { corpusDir } from '../src/util/corpus.js';
@@ -44,7 +47,10 @@ const flag = (name: string, fallback: number): number => Number(option(name) ?? 
 const count = flag('count', 2000);
 const small = args.includes('--small');
 const rounds = flag('rounds', 3);
-const concurrency = flag('concurrency', availableParallelism());
+const cores = availableParallelism();
+const explicit = option('concurrency') === undefined ? null : Number(option('concurrency'));
+/** Images (OpenCV: worker processes) at once: bare and OpenCV one per core, shard its default. */
+const concurrency = explicit ?? cores;
 const qualityImages = flag('quality-images', 100);
 const contenders = (option('contenders') ?? 'bare,shard,opencv').split(',');
 const work = join(option('dir') ?? tmpdir(), `align-bench-shard-${count}${small ? '-small' : ''}`);
@@ -85,13 +91,14 @@ async function runAll(): Promise<void> {
 }
 
 function report(best: Record<string, Run>): void {
-  console.log(`\n${count} images (${small ? '300-600' : '500-1500'} px) -> shorter side ${SIZE}, JPEG q${QUALITY}; concurrency ${concurrency} (OpenCV: ${concurrency} worker processes), ${availableParallelism()} cores, best of ${rounds}`);
+  const inFlight = explicit === null ? `shard its default (${2 * cores}), bare ${concurrency}, OpenCV ${concurrency} worker processes` : `${explicit} (OpenCV: ${explicit} worker processes)`;
+  console.log(`\n${count} images (${small ? '300-600' : '500-1500'} px) -> shorter side ${SIZE}, JPEG q${QUALITY}; at once: ${inFlight}; ${cores} cores, best of ${rounds}`);
   console.log(`${'contender'.padEnd(9)} ${'images/s'.padStart(9)} ${'per core'.padStart(9)} ${'images/CPU-s'.padStart(13)} ${'peak RSS'.padStart(9)}`);
-  // Per core: the cores the contenders can use (more workers than cores share them).
-  const cores = Math.min(concurrency, availableParallelism());
+  // Per core: the cores the contenders can use (more images or workers than cores share them).
+  const usable = Math.min(explicit ?? cores, cores);
   for (const [name, r] of Object.entries(best)) {
     const rate = count / r.seconds;
-    console.log(`${name.padEnd(9)} ${rate.toFixed(1).padStart(9)} ${(rate / cores).toFixed(1).padStart(9)} ${(count / r.cpuSeconds).toFixed(1).padStart(13)} ${`${(r.rssKB / 1024).toFixed(0)} MB`.padStart(9)}`);
+    console.log(`${name.padEnd(9)} ${rate.toFixed(1).padStart(9)} ${(rate / usable).toFixed(1).padStart(9)} ${(count / r.cpuSeconds).toFixed(1).padStart(13)} ${`${(r.rssKB / 1024).toFixed(0)} MB`.padStart(9)}`);
   }
   const ratio = (a: string, b: string): void => {
     if (!best[a] || !best[b]) return;
@@ -106,7 +113,10 @@ function report(best: Record<string, Run>): void {
 
 function nodeChild(name: string): Run {
   const script = fileURLToPath(import.meta.url);
-  const r = spawnSync(process.execPath, [...process.execArgv, script, ...args, '--phase', name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  // shard runs with the thread pool bin/align-data.js gives the CLI; bare with node's default.
+  const env = { ...process.env };
+  if (name === 'shard') sizeThreadpool(env);
+  const r = spawnSync(process.execPath, [...process.execArgv, script, ...args, '--phase', name], { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'inherit'] });
   if (r.status !== 0) throw new Error(`${name} failed (${r.status}): ${r.stdout}`);
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Run;
 }
@@ -170,7 +180,7 @@ function bareEncode(file: string): Promise<Buffer> {
 }
 
 function shardConfig(): ShardConfig {
-  return ShardConfigSchema.parse({ imageSize: SIZE, jpegQuality: QUALITY, concurrency });
+  return ShardConfigSchema.parse({ imageSize: SIZE, jpegQuality: QUALITY, concurrency: explicit });
 }
 
 async function bare(): Promise<void> {

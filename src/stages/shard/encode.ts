@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import type { ShardConfig } from '../../config/shard.js';
 import { errorMessage } from '../../errors.js';
+import { isSrgbProfile, jpegIccProfile } from './icc.js';
 
 export type EncodeOptions = Pick<ShardConfig, 'resizeMode' | 'imageSize' | 'resizeOnlyIfBigger' | 'jpegQuality'>;
 
@@ -14,10 +16,14 @@ export type EncodeResult =
  * frame of an animation, alpha flattened on white, any colour space or bit depth (CMYK, 16-bit,
  * grey, P3) converted to 8-bit sRGB, resized as configured, metadata dropped.
  * Never throws: a file that cannot be decoded is a result with a reason.
+ * The file is read once; a JPEG whose embedded profile is plain sRGB skips the colour transform
+ * (icc.ts), which sharp would otherwise run over every pixel at full size.
  */
 export async function encodeImage(path: string, options: EncodeOptions): Promise<EncodeResult> {
   try {
-    const image = sharp(path, { pages: 1, failOn: 'warning' }).rotate();
+    const bytes = await readFile(path);
+    const icc = jpegIccProfile(bytes);
+    const image = sharp(bytes, { pages: 1, failOn: 'warning', ignoreIcc: icc !== null && isSrgbProfile(icc) }).rotate();
     resize(image, options);
     const { data, info } = await image
       .flatten({ background: '#ffffff' })

@@ -23,6 +23,7 @@ import { openPartitionShardStore } from '../../store/shard-partition.js';
 import type { StageContext } from '../../util/context.js';
 import type { Partition } from '../../util/partition.js';
 import { imagePath } from '../../util/image-path.js';
+import { threadpoolSize } from '../../util/threadpool.js';
 import { asStorageError } from '../../util/storage-error.js';
 import { MANIFEST_FILE, SIZES_FILE, type SplitIndex, VAL_MANIFEST_FILE, writeManifests } from '../../webdataset/manifest.js';
 import { sampleOptionsHash } from '../../webdataset/sample-options.js';
@@ -104,11 +105,15 @@ export async function runShard(config: ShardConfig, ctx: StageContext, options: 
     const queued = store.queueCandidates();
     const stop = stopSignal(ctx.signal, options.stopAt);
     ctx.log.info(`shard: ${queued.toLocaleString('en-US')} kept pairs to write into ${dir}`);
+    const concurrency = encodeConcurrency(config);
+    if (concurrency > threadpoolSize()) {
+      ctx.log.debug(`shard: ${concurrency} images in flight but UV_THREADPOOL_SIZE is ${threadpoolSize()}: at most that many are encoded at once`);
+    }
     const result = await withEncoderSetup(() => writeSamples(store, {
       dir,
       config,
       optionsHash,
-      concurrency: config.concurrency ?? availableParallelism(),
+      concurrency,
       encode: (c: ShardCandidate) => encodeImage(imagePath(ctx.dataDir, c.sha256), encodeOptions(config)),
       log: ctx.log,
       signal: stop,
@@ -170,6 +175,15 @@ function summarize(
 function stopSignal(signal: AbortSignal, stopAt: number | undefined): AbortSignal {
   if (stopAt === undefined) return signal;
   return AbortSignal.any([signal, AbortSignal.timeout(Math.max(0, stopAt - Date.now()))]);
+}
+
+/**
+ * Images encoded at once. Default two per core: each image's libvips pipeline hands work between
+ * its threads many times, and a core whose image waits on a hand-off runs the other one
+ * (bench/shard-ablation.ts, in flight per core).
+ */
+function encodeConcurrency(config: ShardConfig): number {
+  return config.concurrency ?? 2 * availableParallelism();
 }
 
 function encodeOptions(config: ShardConfig): EncodeOptions {

@@ -1,0 +1,23 @@
+import { availableParallelism } from 'node:os';
+
+/**
+ * libuv's thread pool runs every sharp pipeline (and async fs work); its size is fixed when the
+ * pool first starts and defaults to 4. With one libvips thread per image (shard's encoder setup),
+ * images in flight beyond the pool size only queue, so on more than two cores the default caps the
+ * encoder at 4 cores. Two threads per core, so shard's default window (two images per core) fits.
+ */
+export const DEFAULT_UV_THREADPOOL_SIZE = Math.min(1024, Math.max(4, 2 * availableParallelism()));
+
+/**
+ * Sets UV_THREADPOOL_SIZE unless the user did. Only works before the pool starts (the first async
+ * fs, dns, crypto or sharp call): the CLI launcher calls it before it loads anything else.
+ */
+export function sizeThreadpool(env: NodeJS.ProcessEnv = process.env): void {
+  if (!env.UV_THREADPOOL_SIZE) env.UV_THREADPOOL_SIZE = String(DEFAULT_UV_THREADPOOL_SIZE);
+}
+
+/** The pool size this process runs with (libuv reads the variable once, at start). */
+export function threadpoolSize(env: NodeJS.ProcessEnv = process.env): number {
+  const n = Number(env.UV_THREADPOOL_SIZE);
+  return Number.isInteger(n) && n > 0 ? Math.min(n, 1024) : 4;
+}
