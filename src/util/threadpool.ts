@@ -6,7 +6,12 @@ import { availableParallelism } from 'node:os';
  * images in flight beyond the pool size only queue, so on more than two cores the default caps the
  * encoder at 4 cores. Two threads per core, so shard's default window (two images per core) fits.
  */
-export const DEFAULT_UV_THREADPOOL_SIZE = Math.min(1024, Math.max(4, 2 * availableParallelism()));
+export function defaultThreadpoolSize(cores: number = availableParallelism()): number {
+  return Math.min(1024, Math.max(4, 2 * cores));
+}
+
+/** This machine's: what bin/align-data.js gives the CLI (a CommonJS copy of the rule above). */
+export const DEFAULT_UV_THREADPOOL_SIZE = defaultThreadpoolSize();
 
 /**
  * Sets UV_THREADPOOL_SIZE unless the user did. Only works before the pool starts (the first async
