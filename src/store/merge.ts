@@ -44,6 +44,15 @@ function counts(db: Db): MergeCounts {
     .get() as MergeCounts;
 }
 
+/**
+ * The merged store's page cache for a merge: 256 MB instead of SQLite's 2 MB. A partition is
+ * merged in one transaction; with 2 MB its random index inserts (alt_key, image_id, URLs) spill
+ * dirty pages to the WAL and read them back, and the pairs' sort spills to temp files.
+ */
+export function tuneMergeStore(db: Db): void {
+  db.pragma('cache_size = -262144');
+}
+
 export function attach(db: Db, path: string): void {
   db.prepare(`ATTACH DATABASE ? AS src`).run(path);
 }
@@ -167,9 +176,23 @@ export function handOverAttached(db: Db, owner: SourceMeta): number {
   })();
 }
 
-/** `align_part(host, n)`: the shared host hash, for the statements above. */
+/**
+ * `align_part(host, n)`: the shared host hash, for the statements above. The statements call it
+ * once per row and a host has many rows, so each host's answer is remembered (a sha256 per row
+ * was a sixth of merge's CPU time); the memo is emptied when it reaches 100,000 hosts.
+ */
 export function registerHostPartition(db: Db): void {
-  db.function('align_part', { deterministic: true }, (host: unknown, n: unknown) => hostPartition(String(host), Number(n)));
+  const memo = new Map<string, number>();
+  db.function('align_part', { deterministic: true }, (host: unknown, n: unknown) => {
+    const key = `${String(n)} ${String(host)}`;
+    let part = memo.get(key);
+    if (part === undefined) {
+      if (memo.size >= 100_000) memo.clear();
+      part = hostPartition(String(host), Number(n));
+      memo.set(key, part);
+    }
+    return part;
+  });
 }
 
 /** Pages and images the merged store still has to fetch (queued in their owner, or handed over and not yet crawled). */

@@ -16,7 +16,7 @@ import { dirname, resolve } from 'node:path';
 import { usageError } from '../../errors.js';
 import { openStore, storePath, type Db } from '../../store/db.js';
 import {
-  attach, attachedBlobs, detach, handOverAttached, mergeAttached, pendingCount, recordSource, registerHostPartition, sourceChanged,
+  attach, attachedBlobs, detach, handOverAttached, mergeAttached, pendingCount, recordSource, registerHostPartition, sourceChanged, tuneMergeStore,
   type MergeCounts, type SourceMeta,
 } from '../../store/merge.js';
 import { readPartitionMeta } from '../../store/partition.js';
@@ -108,6 +108,7 @@ function readSource(d: string, into: string): Source {
 function mergeInto(options: MergeOptions, sources: Source[], ctx: StageContext) {
   const db = openStore(options.into);
   registerHostPartition(db);
+  tuneMergeStore(db);
   const added: MergeCounts = { pages: 0, images: 0, pairs: 0, blobs: 0 };
   const files = { imagesLinked: 0, imagesCopied: 0, imagesMissing: 0 };
   let unchanged = 0;
