@@ -1,3 +1,4 @@
+import type { Options } from 'yargs';
 import { usageError } from '../errors.js';
 
 /**
@@ -22,4 +23,15 @@ export function numberFlag(args: Record<string, unknown>, key: string, flag: str
     throw usageError(`${flag}: expected a number >= 0, got \`${String(value)}\``);
   }
   return value;
+}
+
+/**
+ * `--partition I/N` and `--partitions N`, as every partitioned command takes them (resolved by
+ * resolvePartition); `share` says what partition I/N selects.
+ */
+export function partitionOptions(share: string): Record<'partition' | 'partitions', Options> {
+  return {
+    partition: { type: 'string', describe: `${share} (default: from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX)` },
+    partitions: { type: 'number', describe: 'Partition count with Kubernetes JOB_COMPLETION_INDEX (or ALIGN_DATA_PARTITIONS)' },
+  };
 }

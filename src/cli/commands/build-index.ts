@@ -3,7 +3,7 @@ import { loadConfig } from '../../config/load.js';
 import { formatSummary } from '../../util/format.js';
 import { resolvePartition } from '../../util/partition.js';
 import type { CommandDef } from '../command.js';
-import { intFlag } from '../flags.js';
+import { intFlag, partitionOptions } from '../flags.js';
 
 export const indexCommand: CommandDef = {
   command: 'index',
@@ -16,8 +16,7 @@ export const indexCommand: CommandDef = {
       .option('index', { type: 'string', describe: 'Index file (default: RUN/index.sqlite)' })
       .option('rebuild', { type: 'boolean', default: false, describe: 'Start the index afresh (needed for another checkpoint)' })
       .option('batch-size', { type: 'number', describe: 'Samples embedded per batch (default 64)' })
-      .option('partition', { type: 'string', describe: 'Index share I/N of the shards (by file name) into index-parts/ beside the index (default: from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX)' })
-      .option('partitions', { type: 'number', describe: 'Partition count with Kubernetes JOB_COMPLETION_INDEX (or ALIGN_DATA_PARTITIONS)' })
+      .options(partitionOptions('Index share I/N of the shards (by file name) into index-parts/ beside the index'))
       .example('$0 index --run data/runs/default', 'index data/shards into data/runs/default/index.sqlite'),
   async run(args, ctx) {
     const batchSize = intFlag(args, 'batchSize', '--batch-size', 1);

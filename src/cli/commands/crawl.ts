@@ -2,7 +2,7 @@ import { loadConfig } from '../../config/load.js';
 import { formatSummary } from '../../util/format.js';
 import type { CommandDef } from '../command.js';
 import { resolvePartition } from '../../util/partition.js';
-import { intFlag, numberFlag } from '../flags.js';
+import { intFlag, numberFlag, partitionOptions } from '../flags.js';
 
 export const crawlCommand: CommandDef = {
   command: 'crawl',
@@ -16,8 +16,7 @@ export const crawlCommand: CommandDef = {
       .option('max-depth', { type: 'number', describe: 'Follow links at most this deep from a seed (default 5)' })
       .option('per-host-concurrency', { type: 'number', describe: 'Requests in flight to one host (default 2)' })
       .option('concurrency', { type: 'number', describe: 'Requests in flight in all (default 32)' })
-      .option('partition', { type: 'string', describe: 'Crawl only the hosts of partition I/N (default: from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX)' })
-      .option('partitions', { type: 'number', describe: 'Partition count with Kubernetes JOB_COMPLETION_INDEX (or ALIGN_DATA_PARTITIONS)' })
+      .options(partitionOptions('Crawl only the hosts of partition I/N'))
       .option('recrawl-after', { type: 'number', describe: 'Refetch pages and images older than this, hours (default 168)' })
       .example('$0 crawl --seeds https://example.com/', 'crawl one site into ./data')
       .example('$0 crawl --seeds-file seeds.txt --max-pages 1000 --json', 'crawl a list of sites, print the summary as JSON'),

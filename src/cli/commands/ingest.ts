@@ -3,7 +3,7 @@ import { loadConfig } from '../../config/load.js';
 import { usageError } from '../../errors.js';
 import { formatSummary } from '../../util/format.js';
 import type { CommandDef } from '../command.js';
-import { intFlag } from '../flags.js';
+import { intFlag, partitionOptions } from '../flags.js';
 import { resolvePartition } from '../../util/partition.js';
 
 const list = (v: unknown): string[] | undefined => (v === undefined ? undefined : (v as unknown[]).map(String));
@@ -24,8 +24,7 @@ export const ingestCommand: CommandDef = {
       .option('save-columns', { type: 'string', describe: 'Columns carried into each sample\'s .json in the shards: a,b,c' })
       .option('download', { type: 'boolean', describe: 'Download the queued images after reading (--no-download: pairs only)' })
       .option('prefilter', { type: 'boolean', describe: 'Judge word-count, opt-out and blocklist before queuing an image' })
-      .option('partition', { type: 'string', describe: 'Keep and download only the rows whose image host partition I/N owns (default: from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX)' })
-      .option('partitions', { type: 'number', describe: 'Partition count with Kubernetes JOB_COMPLETION_INDEX (or ALIGN_DATA_PARTITIONS)' })
+      .options(partitionOptions('Keep and download only the rows whose image host partition I/N owns'))
       .option('batch-size', { type: 'number', describe: 'Rows or records per transaction (default 2000)' })
       .example('$0 ingest --input laion.parquet --url-col URL --caption-col TEXT', 'a LAION part, downloaded politely')
       .example('$0 ingest --wat "CC-MAIN-*.warc.wat.gz" --no-download --prefilter', 'count and text-filter WAT files first'),

@@ -3,7 +3,7 @@ import { formatSummary } from '../../util/format.js';
 import { acquireLock } from '../../util/lock.js';
 import { resolvePartition } from '../../util/partition.js';
 import type { CommandDef } from '../command.js';
-import { intFlag } from '../flags.js';
+import { intFlag, partitionOptions } from '../flags.js';
 
 export const scoreCommand: CommandDef = {
   command: 'score',
@@ -13,8 +13,7 @@ export const scoreCommand: CommandDef = {
     y
       .option('run', { type: 'string', demandOption: true, describe: 'Run directory of `align-data train`' })
       .option('batch-size', { type: 'number', describe: 'Pairs per batch (default 64)' })
-      .option('partition', { type: 'string', describe: 'Score share I/N of the pairs (by image sha256) into score-parts/ (default: from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX)' })
-      .option('partitions', { type: 'number', describe: 'Partition count with Kubernetes JOB_COMPLETION_INDEX (or ALIGN_DATA_PARTITIONS)' })
+      .options(partitionOptions('Score share I/N of the pairs (by image sha256) into score-parts/'))
       .example('$0 score --run data/runs/default', 'then enable filter.modelScore and run `align-data filter`'),
   async run(args, ctx) {
     const batchSize = intFlag(args, 'batchSize', '--batch-size', 1);

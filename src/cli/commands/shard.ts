@@ -3,6 +3,7 @@ import { formatSummary } from '../../util/format.js';
 import { acquireLock } from '../../util/lock.js';
 import { resolvePartition } from '../../util/partition.js';
 import type { CommandDef } from '../command.js';
+import { partitionOptions } from '../flags.js';
 
 export const shardCommand: CommandDef = {
   command: 'shard',
@@ -16,8 +17,7 @@ export const shardCommand: CommandDef = {
       .option('image-size', { type: 'number', describe: 'Target size in px: the shorter side, or the crop (default 256)' })
       .option('jpeg-quality', { type: 'number', describe: 'JPEG quality 1-100 (default 90)' })
       .option('samples-per-shard', { type: 'number', describe: 'A shard closes at this many samples (default 10000)' })
-      .option('partition', { type: 'string', describe: 'Write share I/N of the samples (by image sha256) into shard-parts/ (default: from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX)' })
-      .option('partitions', { type: 'number', describe: 'Partition count with Kubernetes JOB_COMPLETION_INDEX (or ALIGN_DATA_PARTITIONS)' })
+      .options(partitionOptions('Write share I/N of the samples (by image sha256) into shard-parts/'))
       .option('concurrency', { type: 'number', describe: 'Images encoded at once (default: one per core)' })
       .example('$0 shard', 'write new kept pairs of ./data into ./data/shards')
       .example('$0 shard --rebuild --image-size 224 --resize-mode center-crop', 'rewrite every shard as 224×224 crops'),
