@@ -21,7 +21,7 @@ import { storePath } from '../../store/db.js';
 import { openShardStore, type ShardCandidate, type ShardStore } from '../../store/shard.js';
 import { openPartitionShardStore } from '../../store/shard-partition.js';
 import type { StageContext } from '../../util/context.js';
-import type { Partition } from '../../util/partition.js';
+import { partName, type Partition } from '../../util/partition.js';
 import { imagePath } from '../../util/image-path.js';
 import { threadpoolSize } from '../../util/threadpool.js';
 import { asStorageError } from '../../util/storage-error.js';
@@ -84,7 +84,7 @@ export function shardsDir(dataDir: string): string {
 
 /** A shard partition's output folder: `shard-parts/part-0003-of-0016` in the merged data dir. */
 export function shardPartDir(dataDir: string, p: { index: number; count: number }): string {
-  return join(dataDir, 'shard-parts', `part-${String(p.index).padStart(4, '0')}-of-${String(p.count).padStart(4, '0')}`);
+  return join(dataDir, 'shard-parts', partName(p));
 }
 
 export async function runShard(config: ShardConfig, ctx: StageContext, options: ShardOptions = {}): Promise<ShardSummary> {
