@@ -5,7 +5,8 @@
  *
  *   npx tsx bench/shard-ablation.ts [--images 500] [--rounds 3] [--quality-images 50] [--dir PATH]
  *
- * Uses the images bench/shard.ts made (run it once first; same --dir). Every step runs in its
+ * Uses the images bench/shard.ts made (run it once first; same --dir; it also builds dist/, whose
+ * encoder processes the `processes` and `arenas` rows run). Every step runs in its
  * own child process, `--concurrency` images at once (default one per core; the in-flight rows
  * change that), with the libuv thread pool the CLI launcher sets, so its CPU time (user + system,
  * all threads) is its own; cores busy = CPU seconds / wall seconds. OpenCV
@@ -17,11 +18,12 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import PQueue from 'p-queue';
 import sharp from 'sharp';
 import { encodeImage } from '../src/stages/shard/encode.js';
 import { sizeThreadpool } from '../src/util/threadpool.js';
+import { childCpuSeconds } from './child-cpu.js';
 
 const args = process.argv.slice(2);
 const option = (name: string): string | undefined => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : undefined);
@@ -36,7 +38,9 @@ const S = 256;
 const Q = 90;
 
 type Encode = (file: string) => Promise<Buffer>;
-interface Step { name: string; what: string; setup?: () => void; encode: Encode; perCore?: number; icc?: boolean }
+/** A step run by shard's encoder processes (dist/, built): `arenas` is MALLOC_ARENA_MAX for them. */
+interface PoolStep { arenas: string }
+interface Step { name: string; what: string; setup?: () => void; encode: Encode; perCore?: number; icc?: boolean; pool?: PoolStep }
 
 /** The encoder before this work, with its knobs, so each step changes one thing. */
 function before(o: { fastShrinkOnLoad?: boolean; kernel?: keyof sharp.KernelEnum; jpeg?: sharp.JpegOptions } = {}): Encode {
@@ -84,12 +88,14 @@ const STEPS: Step[] = [
   { name: 'shrink2', what: '+ kernel always gets >= 2x after shrink-on-load (fastShrinkOnLoad: false)', encode: before({ fastShrinkOnLoad: false }) },
   { name: 'plainjpeg', what: '+ encoder as libjpeg/OpenCV default (no Huffman optimisation, 4:2:0)', encode: before({ fastShrinkOnLoad: false, jpeg: plain }) },
   { name: 'final', what: '+ one libvips thread per image, no op cache (= shard\'s encoder), one image in flight per core', setup: encoderSetup, encode: final },
-  { name: 'inflight2', what: '+ two images in flight per core (= align-data shard now)', setup: encoderSetup, encode: final, perCore: 2 },
+  { name: 'inflight2', what: '+ two images in flight per core (one process: shard before the encoder processes)', setup: encoderSetup, encode: final, perCore: 2 },
+  { name: 'processes', what: '+ one encoder process per core instead, one image at a time each, two handed to each (glibc\'s default malloc arenas)', setup: encoderSetup, encode: final, pool: { arenas: String(8 * availableParallelism()) } },
+  { name: 'arenas', what: '+ malloc held to two arenas in each encoder process (= align-data shard now)', setup: encoderSetup, encode: final, pool: { arenas: '2' } },
   { name: 'x-shrink15', what: 'not taken: final with shrink-on-load leaving the kernel >= 1.5x', setup: encoderSetup, encode: shrinkLeaving(1.5) },
   { name: 'x-noshrink', what: 'not taken: final with no shrink-on-load at all (full decode)', setup: encoderSetup, encode: (f) => sharp(f, { pages: 1, failOn: 'warning' }).pipelineColourspace('srgb').rotate().resize({ width: S, height: S, fit: 'outside', kernel: 'lanczos3' }).flatten({ background: '#ffffff' }).toColourspace('srgb').jpeg({ quality: Q, ...plain }).toBuffer() },
   { name: 'x-nocolour', what: 'not taken: final without rotate/flatten/toColourspace (wrong for EXIF-rotated, alpha, CMYK, 16-bit)', setup: encoderSetup, encode: (f) => sharp(f).resize({ width: S, height: S, fit: 'outside', kernel: 'lanczos3', fastShrinkOnLoad: false }).jpeg({ quality: Q, ...plain }).toBuffer() },
   { name: 'icc-before', what: 'sRGB-tagged copies, before: sharp transforms them with lcms at full size (final\'s pipeline)', setup: encoderSetup, encode: before({ fastShrinkOnLoad: false, jpeg: plain }), icc: true },
-  { name: 'icc', what: 'sRGB-tagged copies: + an sRGB profile is recognised and the transform skipped (= align-data shard now)', setup: encoderSetup, encode: final, icc: true },
+  { name: 'icc', what: 'sRGB-tagged copies: + an sRGB profile is recognised and the transform skipped (= shard\'s encoder)', setup: encoderSetup, encode: final, icc: true },
   { name: 'x-fast', what: 'not taken: final but sharp\'s default shrink-on-load', setup: encoderSetup, encode: before({ jpeg: plain }) },
   { name: 'x-mks2021', what: 'not taken: final with kernel mks2021', setup: encoderSetup, encode: before({ fastShrinkOnLoad: false, kernel: 'mks2021', jpeg: plain }) },
   { name: 'x-lanczos2', what: 'not taken: final with kernel lanczos2', setup: encoderSetup, encode: before({ fastShrinkOnLoad: false, kernel: 'lanczos2', jpeg: plain }) },
@@ -170,6 +176,7 @@ async function phase(spec: string): Promise<void> {
     console.log(JSON.stringify({ seconds: 0, cpuSeconds: 0, bytes: 0 }));
     return;
   }
+  if (step.pool) return poolPhase(step.pool, dir, files.slice(0, images));
   const inFlight = concurrency * (step.perCore ?? 1);
   const queue = new PQueue({ concurrency: inFlight });
   let bytes = 0;
@@ -186,6 +193,25 @@ async function phase(spec: string): Promise<void> {
   if (bytes === 0) throw new Error(`${name}: nothing encoded`);
   const used = process.cpuUsage(cpu);
   console.log(JSON.stringify({ seconds: Number(process.hrtime.bigint() - start) / 1e9, cpuSeconds: (used.user + used.system) / 1e6, bytes }));
+}
+
+/** shard's encoder processes (the built EncoderPool), their start included; CPU time is theirs and this process's. */
+async function poolPhase(pool: PoolStep, dir: string, files: string[]): Promise<void> {
+  const built = join(here, '..', 'dist', 'src', 'stages', 'shard', 'encode-pool.js');
+  if (!existsSync(built)) throw new Error(`no ${built}: run \`npm run build\` first`);
+  const { EncoderPool } = (await import(pathToFileURL(built).href)) as typeof import('../src/stages/shard/encode-pool.js');
+  process.env.MALLOC_ARENA_MAX = pool.arenas;
+  const cpu = process.cpuUsage();
+  const children = childCpuSeconds();
+  const start = process.hrtime.bigint();
+  const encoders = new EncoderPool({ processes: concurrency, options: { resizeMode: 'shorter-side', imageSize: S, resizeOnlyIfBigger: false, jpegQuality: Q } });
+  const results = await Promise.all(files.map((f) => encoders.encode(join(dir, f))));
+  await encoders.close();
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const used = process.cpuUsage(cpu);
+  const bytes = results.reduce((n, r) => n + (r.ok ? r.data.length : 0), 0);
+  if (bytes === 0) throw new Error('nothing encoded');
+  console.log(JSON.stringify({ seconds, cpuSeconds: (used.user + used.system) / 1e6 + childCpuSeconds() - children, bytes }));
 }
 
 /** Copies of the images that carry an embedded sRGB ICC profile, as many camera and web JPEGs do (made once). */

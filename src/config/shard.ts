@@ -28,7 +28,7 @@ export const ShardConfigSchema = z.strictObject({
   trainPrefix: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/).default('train'),
   /** File name prefix of held-out shards: `val-000000.tar`. @default 'val' */
   valPrefix: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/).default('val'),
-  /** Images encoded at once (null: two per CPU core, see stages/shard/index.ts). @default null */
+  /** Images encoded at once, each in its own encoder process (null: one per CPU core, see stages/shard/encode-pool.ts). @default null */
   concurrency: z.int().positive().max(256).nullable().default(null),
 }).refine((c) => c.trainPrefix !== c.valPrefix, { message: 'must differ from trainPrefix', path: ['valPrefix'] });
 

@@ -18,7 +18,7 @@ export const shardCommand: CommandDef = {
       .option('jpeg-quality', { type: 'number', describe: 'JPEG quality 1-100 (default 90)' })
       .option('samples-per-shard', { type: 'number', describe: 'A shard closes at this many samples (default 10000)' })
       .options(partitionOptions('Write share I/N of the samples (by image sha256) into shard-parts/'))
-      .option('concurrency', { type: 'number', describe: 'Images encoded at once (default: one per core)' })
+      .option('concurrency', { type: 'number', describe: 'Images encoded at once, each in its own encoder process (default: one per core)' })
       .example('$0 shard', 'write new kept pairs of ./data into ./data/shards')
       .example('$0 shard --rebuild --image-size 224 --resize-mode center-crop', 'rewrite every shard as 224×224 crops'),
   async run(args, ctx) {

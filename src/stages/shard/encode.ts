@@ -9,7 +9,7 @@ export type EncodeOptions = Pick<ShardConfig, 'resizeMode' | 'imageSize' | 'resi
 
 export type EncodeResult =
   | { ok: true; data: Buffer; width: number; height: number }
-  | { ok: false; reason: 'decode_failed' | 'missing_file'; detail: string };
+  | { ok: false; reason: 'decode_failed' | 'missing_file' | 'encoder_crashed'; detail: string };
 
 /**
  * Re-encodes one stored image as the JPEG a sample holds: EXIF orientation applied, the first

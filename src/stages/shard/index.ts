@@ -23,11 +23,11 @@ import { openPartitionShardStore } from '../../store/shard-partition.js';
 import type { StageContext } from '../../util/context.js';
 import { partName, type Partition } from '../../util/partition.js';
 import { imagePath } from '../../util/image-path.js';
-import { threadpoolSize } from '../../util/threadpool.js';
 import { asStorageError } from '../../util/storage-error.js';
 import { MANIFEST_FILE, SIZES_FILE, type SplitIndex, VAL_MANIFEST_FILE, writeManifests } from '../../webdataset/manifest.js';
 import { sampleOptionsHash } from '../../webdataset/sample-options.js';
-import { type EncodeOptions, encodeImage, withEncoderSetup } from './encode.js';
+import type { EncodeOptions } from './encode.js';
+import { EncoderPool, type EncoderPoolStats } from './encode-pool.js';
 import { type WithdrawResult, withdrawFromShards } from './withdraw.js';
 import { type WriteSamplesResult, writeSamples } from './write-samples.js';
 
@@ -57,7 +57,7 @@ export interface ShardSummary {
   valSamplesWritten: number;
   shardsWritten: number;
   bytesWritten: number;
-  /** Pairs skipped with their reason (decode_failed, missing_file). */
+  /** Pairs skipped with their reason (decode_failed, missing_file, encoder_crashed). */
   failed: Record<string, number>;
   /** All shards and samples after this run. */
   totalShards: number;
@@ -75,6 +75,8 @@ export interface ShardSummary {
   outOfTime: boolean;
   /** With `withdraw`: the shards rewritten without withdrawn samples, and those that could not be. */
   withdrawn: WithdrawResult | null;
+  /** The encoder processes: how many, their peak resident memory together, and how many died on an image. */
+  encoders: EncoderPoolStats;
   partition?: Partition | null;
 }
 
@@ -93,8 +95,11 @@ export async function runShard(config: ShardConfig, ctx: StageContext, options: 
   const dir = partition ? shardPartDir(ctx.dataDir, partition) : shardsDir(ctx.dataDir);
   if (partition && !existsSync(storePath(ctx.dataDir))) throw noDecisions(ctx.dataDir);
   const store = partition ? openPartitionShardStore(ctx.dataDir, dir, partition) : openShardStore(ctx.dataDir);
+  let pool: EncoderPool | null = null;
   try {
     if (store.countDecisions() === 0) throw noDecisions(ctx.dataDir);
+    // Started first, so the processes load while the store and the folder are made ready.
+    pool = new EncoderPool({ processes: encoderProcesses(config), options: encodeOptions(config), onCrash: (m) => ctx.log.warn(m) });
     const optionsHash = sampleOptionsHash(config);
     if (options.rebuild) removeAllShards(store, dir, config);
     else checkOptions(store, optionsHash, dir);
@@ -105,25 +110,25 @@ export async function runShard(config: ShardConfig, ctx: StageContext, options: 
     const queued = store.queueCandidates();
     const stop = stopSignal(ctx.signal, options.stopAt);
     ctx.log.info(`shard: ${queued.toLocaleString('en-US')} kept pairs to write into ${dir}`);
-    const concurrency = encodeConcurrency(config);
-    if (concurrency > threadpoolSize()) {
-      ctx.log.debug(`shard: ${concurrency} images in flight but UV_THREADPOOL_SIZE is ${threadpoolSize()}: at most that many are encoded at once`);
-    }
-    const result = await withEncoderSetup(() => writeSamples(store, {
+    const encoder = pool;
+    const result = await writeSamples(store, {
       dir,
       config,
       optionsHash,
-      concurrency,
-      encode: (c: ShardCandidate) => encodeImage(imagePath(ctx.dataDir, c.sha256), encodeOptions(config)),
+      concurrency: encoder.capacity,
+      encode: (c: ShardCandidate) => encoder.encode(imagePath(ctx.dataDir, c.sha256)),
       log: ctx.log,
       signal: stop,
       queued,
       // Keys unique across partitions: p0003_000000_0042.
       keyPrefix: partition ? `p${String(partition.index).padStart(4, '0')}_` : '',
-    }));
+    });
+    pool = null;
+    const encoders = await encoder.close();
+    ctx.log.debug(`shard: ${encoders.processes} encoder processes, together at most ${Math.round(encoders.peakRssKB / 1024)} MB resident, ${encoders.crashes} crashed`);
     const index = writeManifests(dir, store.listShards(), { train: config.trainPrefix, val: config.valPrefix });
     const outOfTime = stop.aborted && !ctx.signal.aborted;
-    const summary = summarize(result, index, { queued, dir, started, stale: store.countStale(), interrupted: ctx.signal.aborted, outOfTime, withdrawn });
+    const summary = summarize(result, index, { queued, dir, started, stale: store.countStale(), interrupted: ctx.signal.aborted, outOfTime, withdrawn, encoders });
     if (summary.staleSamples > 0) {
       ctx.log.warn(`${summary.staleSamples} samples in existing shards are no longer kept by the filter: run \`align-data shard --rebuild\``);
     }
@@ -133,6 +138,7 @@ export async function runShard(config: ShardConfig, ctx: StageContext, options: 
     // A shard is recorded with its samples in one transaction, after its file is complete.
     throw asStorageError(err, { store: storePath(ctx.dataDir), path: dir });
   } finally {
+    await pool?.close();
     store.close();
   }
 }
@@ -146,7 +152,7 @@ function noDecisions(dataDir: string): AlignError {
 function summarize(
   result: WriteSamplesResult,
   index: Record<'train' | 'val', SplitIndex>,
-  run: { queued: number; dir: string; started: number; stale: number; interrupted: boolean; outOfTime: boolean; withdrawn: WithdrawResult | null },
+  run: { queued: number; dir: string; started: number; stale: number; interrupted: boolean; outOfTime: boolean; withdrawn: WithdrawResult | null; encoders: EncoderPoolStats },
 ): ShardSummary {
   const seconds = Math.max(1e-3, (Date.now() - run.started) / 1000);
   return {
@@ -168,6 +174,7 @@ function summarize(
     interrupted: run.interrupted,
     outOfTime: run.outOfTime,
     withdrawn: run.withdrawn,
+    encoders: run.encoders,
   };
 }
 
@@ -177,13 +184,9 @@ function stopSignal(signal: AbortSignal, stopAt: number | undefined): AbortSigna
   return AbortSignal.any([signal, AbortSignal.timeout(Math.max(0, stopAt - Date.now()))]);
 }
 
-/**
- * Images encoded at once. Default two per core: each image's libvips pipeline hands work between
- * its threads many times, and a core whose image waits on a hand-off runs the other one
- * (bench/shard-ablation.ts, in flight per core).
- */
-function encodeConcurrency(config: ShardConfig): number {
-  return config.concurrency ?? 2 * availableParallelism();
+/** Encoder processes, each encoding one image at a time (encode-pool.ts). Default one per core. */
+function encoderProcesses(config: ShardConfig): number {
+  return config.concurrency ?? availableParallelism();
 }
 
 function encodeOptions(config: ShardConfig): EncodeOptions {

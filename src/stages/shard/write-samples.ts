@@ -53,7 +53,7 @@ export async function writeSamples(store: ShardStore, o: WriteSamplesOptions): P
   try {
     const jobs = mapOrdered(readCandidates(store), async (c) => ({ c, r: await o.encode(c) }), {
       concurrency: o.concurrency,
-      window: o.concurrency * 4,
+      window: o.concurrency * 2,
       signal: o.signal,
     });
     for await (const { c, r } of jobs) {

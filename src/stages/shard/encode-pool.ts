@@ -1,0 +1,231 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AlignError } from '../../errors.js';
+import type { EncodeOptions, EncodeResult } from './encode.js';
+import type { FromWorker, ToWorker } from './encode-worker.js';
+
+/** A crash is charged to the image its process was encoding; an image that kills two processes is skipped. */
+const TRIES = 2;
+/**
+ * Images handed to a process at once: it encodes them one at a time, in order, and the second
+ * waits in its own queue, so the process never idles while the parent (busy writing a shard)
+ * has not yet read a result and sent the next image.
+ */
+const PER_PROCESS = 2;
+/** Processes that die before they are ready, in a row, before the pool gives up. */
+const START_FAILURES = 3;
+
+interface Job {
+  id: number;
+  path: string;
+  tries: number;
+  resolve(result: EncodeResult): void;
+  reject(err: Error): void;
+}
+
+interface Worker {
+  child: ChildProcess;
+  ready: boolean;
+  /** Handed to the process, in the order it encodes them: the first is the one in progress. */
+  jobs: Job[];
+  peakRssKB: number;
+  /** Waiting for the process's answer to `stats`. */
+  onStats: (() => void) | null;
+}
+
+export interface EncoderPoolOptions {
+  processes: number;
+  options: EncodeOptions;
+  /** Called when an image is handed to a process (its pid): for progress logs and tests. */
+  onDispatch?: (path: string, pid: number) => void;
+  /** Called when a process died (the image it held is retried or skipped). */
+  onCrash?: (message: string) => void;
+}
+
+export interface EncoderPoolStats {
+  processes: number;
+  /** The sum over the pool's processes at the end of each one's peak resident set (they run side by side). */
+  peakRssKB: number;
+  /** Processes that died while running and were replaced. */
+  crashes: number;
+}
+
+/**
+ * Encodes images in worker processes, one image at a time in each: the shard stage's encoder.
+ *
+ * Why processes: sharp's libvips pipelines share one process's allocator, locks and thread
+ * hand-offs; N processes of one image each did the same images with about 10% less CPU than one
+ * process with 2N images in flight on 2 cores (bench/shard.ts), as img2dataset's worker processes
+ * do. And a process that dies on an image (a native crash in a decoder, the OOM killer) costs
+ * that image only: the image is tried once more in a fresh process, and skipped with reason
+ * `encoder_crashed` if that process dies too; the run goes on.
+ */
+export class EncoderPool {
+  private readonly workers: Worker[] = [];
+  private readonly waiting: Job[] = [];
+  private nextId = 0;
+  private closing = false;
+  private failedStarts = 0;
+  private crashes = 0;
+  private fatal: Error | null = null;
+
+  constructor(private readonly o: EncoderPoolOptions) {
+    for (let i = 0; i < o.processes; i++) this.workers.push(this.spawn());
+  }
+
+  /** Images the pool takes at once (more wait in its queue). */
+  get capacity(): number {
+    return this.o.processes * PER_PROCESS;
+  }
+
+  /** Encodes one stored image file; never rejects for a bad image (the result says why). */
+  encode(path: string): Promise<EncodeResult> {
+    if (this.fatal) return Promise.reject(this.fatal);
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ id: this.nextId++, path, tries: 0, resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  /** Ends every process (images still in hand are dropped: call it once the results are in); returns what they used. */
+  async close(): Promise<EncoderPoolStats> {
+    if (this.closing) return { processes: this.o.processes, peakRssKB: 0, crashes: this.crashes };
+    this.closing = true;
+    for (const job of this.waiting.splice(0)) job.reject(new Error('the shard encoder pool was closed'));
+    const live = this.workers.filter((w) => w.child.connected);
+    const peaks = await Promise.all(live.map((w) => this.peakRss(w)));
+    await Promise.all(live.map((w) => new Promise<void>((done) => {
+      if (w.child.exitCode !== null || w.child.signalCode !== null) return done();
+      w.child.once('exit', () => done());
+      w.child.disconnect();
+    })));
+    return { processes: this.o.processes, peakRssKB: peaks.reduce((a, b) => a + b, 0), crashes: this.crashes };
+  }
+
+  private spawn(): Worker {
+    const { path, execArgv } = workerModule();
+    const child = fork(path, [], { execArgv, env: workerEnv(), serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    const w: Worker = { child, ready: false, jobs: [], peakRssKB: 0, onStats: null };
+    child.on('message', (m: FromWorker) => this.onMessage(w, m));
+    child.once('exit', (code, signal) => this.onExit(w, code, signal));
+    child.on('error', () => undefined); // an 'exit' follows; sends to a dead process land here
+    return w;
+  }
+
+  private onMessage(w: Worker, m: FromWorker): void {
+    if (m.type === 'ready') {
+      w.ready = true;
+      this.failedStarts = 0;
+      this.dispatch();
+    } else if (m.type === 'done') {
+      if (w.jobs[0]?.id !== m.id) return;
+      const job = w.jobs.shift()!;
+      job.resolve(m.result.ok ? { ...m.result, data: asBuffer(m.result.data) } : m.result);
+      this.dispatch();
+    } else if (m.type === 'stats') {
+      w.peakRssKB = m.peakRssKB;
+      w.onStats?.();
+    }
+  }
+
+  private onExit(w: Worker, code: number | null, signal: NodeJS.Signals | null): void {
+    const at = this.workers.indexOf(w);
+    if (at < 0) return;
+    const how = signal ? `signal ${signal}` : `exit code ${code}`;
+    this.workers.splice(at, 1);
+    if (this.closing) {
+      // Closed with images in hand (the run stopped on an error): nobody waits for them.
+      for (const job of w.jobs.splice(0)) job.reject(new Error('the shard encoder pool was closed'));
+      return;
+    }
+    if (!w.ready) {
+      this.failedStarts += 1;
+      if (this.failedStarts >= START_FAILURES) {
+        this.fail(new AlignError('E_RUNTIME', `the shard encoder process could not start (${how}, ${START_FAILURES} times in a row)`, {
+          hint: 'its error is printed above; run `npm run build` if align-data runs from a source checkout',
+        }));
+        return;
+      }
+    } else this.crashes += 1;
+    // The first image was in progress: the crash is its. The others had not started.
+    const [job, ...queued] = w.jobs;
+    this.waiting.unshift(...queued);
+    if (job) {
+      job.tries += 1;
+      if (job.tries >= TRIES) {
+        job.resolve({ ok: false, reason: 'encoder_crashed', detail: `the encoder process died on this image ${TRIES} times (last: ${how})` });
+      } else this.waiting.unshift(job);
+      this.o.onCrash?.(`shard: an encoder process died (${how}) on ${job.path}; ${job.tries >= TRIES ? 'skipped' : 'trying it again in a new process'}`);
+    }
+    this.workers.push(this.spawn());
+  }
+
+  private fail(err: Error): void {
+    this.fatal = err;
+    for (const job of this.waiting.splice(0)) job.reject(err);
+    for (const w of this.workers) {
+      for (const job of w.jobs.splice(0)) job.reject(err);
+      w.child.kill();
+    }
+  }
+
+  private dispatch(): void {
+    // Fill the emptiest process first, so the first image of each goes out before any second.
+    for (let depth = 0; depth < PER_PROCESS; depth++) {
+      for (const w of this.workers) {
+        if (this.waiting.length === 0) return;
+        if (!w.ready || w.jobs.length > depth || !w.child.connected) continue;
+        const job = this.waiting.shift()!;
+        w.jobs.push(job);
+        w.child.send({ type: 'encode', id: job.id, path: job.path, options: this.o.options } satisfies ToWorker);
+        this.o.onDispatch?.(job.path, w.child.pid!);
+      }
+    }
+  }
+
+  private peakRss(w: Worker): Promise<number> {
+    return new Promise((done) => {
+      const finish = (): void => done(w.peakRssKB);
+      w.onStats = finish;
+      w.child.once('exit', finish);
+      w.child.send({ type: 'stats' } satisfies ToWorker, (err) => {
+        if (err) finish();
+      });
+    });
+  }
+}
+
+/**
+ * The parent's environment, plus glibc's malloc held to two arenas (unless the user set it):
+ * libvips's threads otherwise each get an arena that keeps its freed image buffers, about 15 MB
+ * more resident per process, and the spread costs time too (bench/shard.ts: 98 MB and 4% more
+ * images/s per process with it).
+ */
+function workerEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' };
+}
+
+/** A Buffer over the bytes the channel delivered (structured clone may give a plain Uint8Array). */
+function asBuffer(data: Uint8Array): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/**
+ * The worker's module: beside this one when compiled (dist/); from the TypeScript sources under
+ * a TypeScript loader (tsx: the bench scripts), which the child inherits through execArgv;
+ * otherwise (jest runs the sources without a loader a child could use) the compiled copy in
+ * dist/, which `npm test` builds first.
+ */
+function workerModule(): { path: string; execArgv: string[] } {
+  const here = fileURLToPath(import.meta.url);
+  const sibling = join(dirname(here), 'encode-worker.js');
+  if (here.endsWith('.js')) return { path: sibling, execArgv: [] };
+  const source = join(dirname(here), 'encode-worker.ts');
+  if (process.execArgv.some((a) => a.includes('tsx'))) return { path: source, execArgv: process.execArgv };
+  const root = resolve(dirname(here), '..', '..', '..');
+  const built = join(root, 'dist', relative(root, sibling));
+  if (existsSync(built)) return { path: built, execArgv: [] };
+  throw new AlignError('E_RUNTIME', `no compiled shard encoder at ${built}`, { hint: 'run `npm run build` first' });
+}
