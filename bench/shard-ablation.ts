@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import PQueue from 'p-queue';
 import sharp from 'sharp';
-import { encodeImage } from '../src/stages/shard/encode.js';
+import { encodeImage, setUpEncoder } from '../src/stages/shard/encode.js';
 import { sizeThreadpool } from '../src/util/threadpool.js';
 import { childCpuSeconds } from './child-cpu.js';
 
@@ -77,11 +77,8 @@ const shrinkLeaving = (gap: number): Encode => (file) => {
   const want = [1, 2, 4, 8].filter((s) => x / s >= gap).at(-1) ?? 1;
   return before({ fastShrinkOnLoad: sharpShrink(x, true) === want && sharpShrink(x, false) !== want, jpeg: plain })(file);
 };
-/** What withEncoderSetup (encode.ts) does around runShard's encoding. */
-const encoderSetup = (): void => {
-  sharp.concurrency(1);
-  sharp.cache(false);
-};
+/** What each of shard's encoder processes does first (encode.ts). */
+const encoderSetup = setUpEncoder;
 
 const STEPS: Step[] = [
   { name: 'before', what: 'before: sharp defaults (shrink-on-load leaves the kernel < 2x, Huffman optimised)', encode: before() },

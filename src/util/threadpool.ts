@@ -2,9 +2,9 @@ import { availableParallelism } from 'node:os';
 
 /**
  * libuv's thread pool runs every sharp pipeline (and async fs work); its size is fixed when the
- * pool first starts and defaults to 4. With one libvips thread per image (shard's encoder setup),
- * images in flight beyond the pool size only queue, so on more than two cores the default caps the
- * encoder at 4 cores. Two threads per core, so shard's default window (two images per core) fits.
+ * pool first starts and defaults to 4, so images in flight beyond it only queue: on more than two
+ * cores the default would cap `check`'s image scan (two images per core) at 4 cores. Two threads
+ * per core, so that window fits. (shard encodes in processes of its own, one image each.)
  */
 export function defaultThreadpoolSize(cores: number = availableParallelism()): number {
   return Math.min(1024, Math.max(4, 2 * cores));
@@ -19,10 +19,4 @@ export const DEFAULT_UV_THREADPOOL_SIZE = defaultThreadpoolSize();
  */
 export function sizeThreadpool(env: NodeJS.ProcessEnv = process.env): void {
   if (!env.UV_THREADPOOL_SIZE) env.UV_THREADPOOL_SIZE = String(DEFAULT_UV_THREADPOOL_SIZE);
-}
-
-/** The pool size this process runs with (libuv reads the variable once, at start). */
-export function threadpoolSize(env: NodeJS.ProcessEnv = process.env): number {
-  const n = Number(env.UV_THREADPOOL_SIZE);
-  return Number.isInteger(n) && n > 0 ? Math.min(n, 1024) : 4;
 }

@@ -14,6 +14,13 @@ const TRIES = 2;
  * has not yet read a result and sent the next image.
  */
 const PER_PROCESS = 2;
+/**
+ * Images a process encodes before a fresh one takes its place. A process's resident memory
+ * creeps up as it goes (glibc's heap fragments under libvips's buffers of every size: about
+ * 107 MB after 3,000 images, 134 MB after 10,000), so each is replaced while small; starting one
+ * costs about 0.12 s of CPU, 0.03 ms an image at this rate.
+ */
+export const IMAGES_PER_PROCESS = 4000;
 /** Processes that die before they are ready, in a row, before the pool gives up. */
 const START_FAILURES = 3;
 
@@ -27,6 +34,12 @@ interface Job {
 
 interface Worker {
   child: ChildProcess;
+  /** The pool's place this process holds (a replacement takes its predecessor's). */
+  slot: number;
+  /** Images it has finished. */
+  done: number;
+  /** Finished its share: gets no more images, ends once it hands back what it has. */
+  retiring: boolean;
   ready: boolean;
   /** Handed to the process, in the order it encodes them: the first is the one in progress. */
   jobs: Job[];
@@ -38,6 +51,8 @@ interface Worker {
 export interface EncoderPoolOptions {
   processes: number;
   options: EncodeOptions;
+  /** Images a process encodes before a fresh one replaces it. @default IMAGES_PER_PROCESS */
+  imagesPerProcess?: number;
   /** Called when an image is handed to a process (its pid): for progress logs and tests. */
   onDispatch?: (path: string, pid: number) => void;
   /** Called when a process died (the image it held is retried or skipped). */
@@ -46,19 +61,25 @@ export interface EncoderPoolOptions {
 
 export interface EncoderPoolStats {
   processes: number;
-  /** The sum over the pool's processes at the end of each one's peak resident set (they run side by side). */
+  /**
+   * The processes' peak resident memory together: per place in the pool, the largest peak of the
+   * processes that held it (they run side by side; one holding a place replaces the last). A
+   * process that crashed reported none.
+   */
   peakRssKB: number;
   /** Processes that died while running and were replaced. */
   crashes: number;
+  /** Processes that finished their share of images (IMAGES_PER_PROCESS) and were replaced. */
+  replaced: number;
 }
 
 /**
  * Encodes images in worker processes, one image at a time in each: the shard stage's encoder.
  *
  * Why processes: sharp's libvips pipelines share one process's allocator, locks and thread
- * hand-offs; N processes of one image each did the same images with about 10% less CPU than one
- * process with 2N images in flight on 2 cores (bench/shard.ts), as img2dataset's worker processes
- * do. And a process that dies on an image (a native crash in a decoder, the OOM killer) costs
+ * hand-offs; N processes of one image each did the same images with about 4% less CPU than one
+ * process with 2N images in flight on 2 cores, and kept the cores busier (1.96 of 2 against 1.88;
+ * bench/shard-ablation.ts), as img2dataset's worker processes do. And a process that dies on an image (a native crash in a decoder, the OOM killer) costs
  * that image only: the image is tried once more in a fresh process, and skipped with reason
  * `encoder_crashed` if that process dies too; the run goes on.
  */
@@ -69,10 +90,18 @@ export class EncoderPool {
   private closing = false;
   private failedStarts = 0;
   private crashes = 0;
+  private replaced = 0;
+  private readonly slotPeakKB: number[];
+  private readonly retiring = new Set<Promise<void>>();
   private fatal: Error | null = null;
 
   constructor(private readonly o: EncoderPoolOptions) {
-    for (let i = 0; i < o.processes; i++) this.workers.push(this.spawn());
+    this.slotPeakKB = new Array<number>(o.processes).fill(0);
+    for (let i = 0; i < o.processes; i++) this.workers.push(this.spawn(i));
+  }
+
+  private get share(): number {
+    return this.o.imagesPerProcess ?? IMAGES_PER_PROCESS;
   }
 
   /** Images the pool takes at once (more wait in its queue). */
@@ -91,23 +120,30 @@ export class EncoderPool {
 
   /** Ends every process (images still in hand are dropped: call it once the results are in); returns what they used. */
   async close(): Promise<EncoderPoolStats> {
-    if (this.closing) return { processes: this.o.processes, peakRssKB: 0, crashes: this.crashes };
-    this.closing = true;
-    for (const job of this.waiting.splice(0)) job.reject(new Error('the shard encoder pool was closed'));
-    const live = this.workers.filter((w) => w.child.connected);
-    const peaks = await Promise.all(live.map((w) => this.peakRss(w)));
-    await Promise.all(live.map((w) => new Promise<void>((done) => {
+    if (!this.closing) {
+      this.closing = true;
+      for (const job of this.waiting.splice(0)) job.reject(new Error('the shard encoder pool was closed'));
+      await Promise.all([...this.workers.map((w) => this.end(w)), ...this.retiring]);
+    }
+    return { processes: this.o.processes, peakRssKB: this.slotPeakKB.reduce((a, b) => a + b, 0), crashes: this.crashes, replaced: this.replaced };
+  }
+
+  /** Asks a process for its peak memory, then closes its channel (it exits) and waits for the exit. */
+  private async end(w: Worker): Promise<void> {
+    if (!w.child.connected) return;
+    const peak = await this.peakRss(w);
+    this.slotPeakKB[w.slot] = Math.max(this.slotPeakKB[w.slot]!, peak);
+    await new Promise<void>((done) => {
       if (w.child.exitCode !== null || w.child.signalCode !== null) return done();
       w.child.once('exit', () => done());
       w.child.disconnect();
-    })));
-    return { processes: this.o.processes, peakRssKB: peaks.reduce((a, b) => a + b, 0), crashes: this.crashes };
+    });
   }
 
-  private spawn(): Worker {
+  private spawn(slot: number): Worker {
     const { path, execArgv } = workerModule();
     const child = fork(path, [], { execArgv, env: workerEnv(), serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-    const w: Worker = { child, ready: false, jobs: [], peakRssKB: 0, onStats: null };
+    const w: Worker = { child, slot, done: 0, retiring: false, ready: false, jobs: [], peakRssKB: 0, onStats: null };
     child.on('message', (m: FromWorker) => this.onMessage(w, m));
     child.once('exit', (code, signal) => this.onExit(w, code, signal));
     child.on('error', () => undefined); // an 'exit' follows; sends to a dead process land here
@@ -122,7 +158,9 @@ export class EncoderPool {
     } else if (m.type === 'done') {
       if (w.jobs[0]?.id !== m.id) return;
       const job = w.jobs.shift()!;
+      w.done += 1;
       job.resolve(m.result.ok ? { ...m.result, data: asBuffer(m.result.data) } : m.result);
+      if (w.done >= this.share && w.jobs.length === 0 && !this.closing) this.replace(w);
       this.dispatch();
     } else if (m.type === 'stats') {
       w.peakRssKB = m.peakRssKB;
@@ -130,9 +168,18 @@ export class EncoderPool {
     }
   }
 
+  /** A process that finished its share: a fresh one takes its place now, and it ends. */
+  private replace(w: Worker): void {
+    w.retiring = true;
+    this.workers.splice(this.workers.indexOf(w), 1, this.spawn(w.slot));
+    this.replaced += 1;
+    const ending = this.end(w).finally(() => this.retiring.delete(ending));
+    this.retiring.add(ending);
+  }
+
   private onExit(w: Worker, code: number | null, signal: NodeJS.Signals | null): void {
     const at = this.workers.indexOf(w);
-    if (at < 0) return;
+    if (at < 0) return; // replaced after its share, or already handled
     const how = signal ? `signal ${signal}` : `exit code ${code}`;
     this.workers.splice(at, 1);
     if (this.closing) {
@@ -159,7 +206,7 @@ export class EncoderPool {
       } else this.waiting.unshift(job);
       this.o.onCrash?.(`shard: an encoder process died (${how}) on ${job.path}; ${job.tries >= TRIES ? 'skipped' : 'trying it again in a new process'}`);
     }
-    this.workers.push(this.spawn());
+    this.workers.splice(at, 0, this.spawn(w.slot));
   }
 
   private fail(err: Error): void {
@@ -176,7 +223,8 @@ export class EncoderPool {
     for (let depth = 0; depth < PER_PROCESS; depth++) {
       for (const w of this.workers) {
         if (this.waiting.length === 0) return;
-        if (!w.ready || w.jobs.length > depth || !w.child.connected) continue;
+        if (!w.ready || w.retiring || w.jobs.length > depth || !w.child.connected) continue;
+        if (w.done + w.jobs.length >= this.share) continue; // its share is handed out
         const job = this.waiting.shift()!;
         w.jobs.push(job);
         w.child.send({ type: 'encode', id: job.id, path: job.path, options: this.o.options } satisfies ToWorker);

@@ -7,8 +7,7 @@
  * `{ type: 'stats', peakRssKB }` when asked.
  * It exits when its parent closes the channel (or dies); Ctrl-C is the parent's to handle.
  */
-import sharp from 'sharp';
-import { type EncodeOptions, type EncodeResult, encodeImage } from './encode.js';
+import { type EncodeOptions, type EncodeResult, encodeImage, setUpEncoder } from './encode.js';
 
 export type ToWorker = { type: 'encode'; id: number; path: string; options: EncodeOptions } | { type: 'stats' };
 export type FromWorker =
@@ -16,9 +15,7 @@ export type FromWorker =
   | { type: 'done'; id: number; result: EncodeResult }
   | { type: 'stats'; peakRssKB: number };
 
-// One libvips thread for this process's one image, and no operation cache (every image is new).
-sharp.concurrency(1);
-sharp.cache(false);
+setUpEncoder();
 
 const send = (m: FromWorker): void => {
   process.send?.(m);

@@ -47,15 +47,23 @@ function jpegSettings(quality: number): sharp.JpegOptions {
 }
 
 /**
- * Runs `fn` with sharp set up for many small images at `concurrency` at once: one libvips thread
- * per image (we already run one image per core; more threads per image only contend for the
- * cores) and no operation cache (every image is new, so caching only costs). Afterwards the
- * thread count is restored and the cache set back to sharp's defaults: the process may go on.
+ * sharp set up as the encoder processes run it (encode-worker.ts): one libvips thread for the
+ * process's one image at a time (more threads per image only contend for the cores, and cost
+ * hand-offs) and no operation cache (every image is new, so caching only costs).
+ */
+export function setUpEncoder(): void {
+  sharp.concurrency(1);
+  sharp.cache(false);
+}
+
+/**
+ * Runs `fn` with sharp set up as in the encoder processes, in this process (tests, the bench's
+ * quality outputs). Afterwards the thread count is restored and the cache set back to sharp's
+ * defaults: the process may go on.
  */
 export async function withEncoderSetup<T>(fn: () => Promise<T>): Promise<T> {
   const threads = sharp.concurrency();
-  sharp.concurrency(1);
-  sharp.cache(false);
+  setUpEncoder();
   try {
     return await fn();
   } finally {

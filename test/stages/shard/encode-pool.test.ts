@@ -58,6 +58,26 @@ describe('shard: the encoder processes', () => {
     expect(stats.peakRssKB).toBeLessThan(2 * 1_000_000);
   });
 
+  test('a process is replaced by a fresh one after its share of images, and the bytes do not change', async () => {
+    const pool = new EncoderPool({ processes: 1, options: OPTIONS, imagesPerProcess: 2 });
+    const pids = new Set<number>();
+    const recycled = new EncoderPool({ processes: 1, options: OPTIONS, imagesPerProcess: 2, onDispatch: (_, pid) => pids.add(pid) });
+    const images = [...IMAGES, ...IMAGES.slice(0, 2)];
+    const fresh = await Promise.all(images.map((f) => recycled.encode(f)));
+    const stats = await recycled.close();
+    const once = await Promise.all(images.map((f) => pool.encode(f)));
+    await pool.close();
+    // 7 images, 2 a process: 4 processes in turn, 3 replacements, none a crash.
+    expect(pids.size).toBe(4);
+    expect(stats).toMatchObject({ processes: 1, crashes: 0, replaced: 3 });
+    expect(stats.peakRssKB).toBeGreaterThan(20_000);
+    fresh.forEach((r, i) => {
+      const o = once[i]!;
+      if (!r.ok || !o.ok) throw new Error(`${images[i]}: not encoded`);
+      expect(r.data.equals(o.data)).toBe(true);
+    });
+  });
+
   test('a bad or missing file is a result with its reason, as in this process', async () => {
     const pool = new EncoderPool({ processes: 1, options: OPTIONS });
     const [truncated, missing] = await Promise.all([pool.encode(corpusImage('corrupt-header.jpg')), pool.encode('/nonexistent/image.jpg')]);

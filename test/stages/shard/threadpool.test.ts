@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { DEFAULT_UV_THREADPOOL_SIZE, sizeThreadpool, threadpoolSize } from '../../../src/util/threadpool.js';
+import { DEFAULT_UV_THREADPOOL_SIZE, sizeThreadpool } from '../../../src/util/threadpool.js';
 
 describe('the libuv thread pool that runs sharp', () => {
   test('the launcher sizes it two threads per core (at least libuv\'s 4), and leaves a size the user set', () => {
@@ -10,12 +10,5 @@ describe('the libuv thread pool that runs sharp', () => {
     const set: NodeJS.ProcessEnv = { UV_THREADPOOL_SIZE: '7' };
     sizeThreadpool(set);
     expect(set.UV_THREADPOOL_SIZE).toBe('7');
-  });
-
-  test('the size a process runs with: the variable when valid, else libuv\'s 4', () => {
-    expect(threadpoolSize({ UV_THREADPOOL_SIZE: '12' })).toBe(12);
-    expect(threadpoolSize({})).toBe(4);
-    expect(threadpoolSize({ UV_THREADPOOL_SIZE: 'lots' })).toBe(4);
-    expect(threadpoolSize({ UV_THREADPOOL_SIZE: '5000' })).toBe(1024);
   });
 });
