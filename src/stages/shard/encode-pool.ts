@@ -38,8 +38,6 @@ interface Worker {
   slot: number;
   /** Images it has finished. */
   done: number;
-  /** Finished its share: gets no more images, ends once it hands back what it has. */
-  retiring: boolean;
   ready: boolean;
   /** Handed to the process, in the order it encodes them: the first is the one in progress. */
   jobs: Job[];
@@ -79,9 +77,10 @@ export interface EncoderPoolStats {
  * Why processes: sharp's libvips pipelines share one process's allocator, locks and thread
  * hand-offs; N processes of one image each did the same images with about 4% less CPU than one
  * process with 2N images in flight on 2 cores, and kept the cores busier (1.96 of 2 against 1.88;
- * bench/shard-ablation.ts), as img2dataset's worker processes do. And a process that dies on an image (a native crash in a decoder, the OOM killer) costs
- * that image only: the image is tried once more in a fresh process, and skipped with reason
- * `encoder_crashed` if that process dies too; the run goes on.
+ * bench/shard-ablation.ts), as img2dataset's worker processes do. And a process that dies on an
+ * image (a native crash in a decoder, the OOM killer) costs that image only: the image is tried
+ * once more in a fresh process, and skipped with reason `encoder_crashed` if that process dies
+ * too; the run goes on.
  */
 export class EncoderPool {
   private readonly workers: Worker[] = [];
@@ -143,7 +142,7 @@ export class EncoderPool {
   private spawn(slot: number): Worker {
     const { path, execArgv } = workerModule();
     const child = fork(path, [], { execArgv, env: workerEnv(), serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-    const w: Worker = { child, slot, done: 0, retiring: false, ready: false, jobs: [], peakRssKB: 0, onStats: null };
+    const w: Worker = { child, slot, done: 0, ready: false, jobs: [], peakRssKB: 0, onStats: null };
     child.on('message', (m: FromWorker) => this.onMessage(w, m));
     child.once('exit', (code, signal) => this.onExit(w, code, signal));
     child.on('error', () => undefined); // an 'exit' follows; sends to a dead process land here
@@ -168,9 +167,8 @@ export class EncoderPool {
     }
   }
 
-  /** A process that finished its share: a fresh one takes its place now, and it ends. */
+  /** A process that finished its share: a fresh one takes its place in the list now, and it ends. */
   private replace(w: Worker): void {
-    w.retiring = true;
     this.workers.splice(this.workers.indexOf(w), 1, this.spawn(w.slot));
     this.replaced += 1;
     const ending = this.end(w).finally(() => this.retiring.delete(ending));
@@ -182,9 +180,9 @@ export class EncoderPool {
     if (at < 0) return; // replaced after its share, or already handled
     const how = signal ? `signal ${signal}` : `exit code ${code}`;
     this.workers.splice(at, 1);
-    if (this.closing) {
-      // Closed with images in hand (the run stopped on an error): nobody waits for them.
-      for (const job of w.jobs.splice(0)) job.reject(new Error('the shard encoder pool was closed'));
+    if (this.closing || this.fatal) {
+      // Closed with images in hand (the run stopped on an error), or given up: nobody waits for them.
+      for (const job of w.jobs.splice(0)) job.reject(this.fatal ?? new Error('the shard encoder pool was closed'));
       return;
     }
     if (!w.ready) {
@@ -223,7 +221,7 @@ export class EncoderPool {
     for (let depth = 0; depth < PER_PROCESS; depth++) {
       for (const w of this.workers) {
         if (this.waiting.length === 0) return;
-        if (!w.ready || w.retiring || w.jobs.length > depth || !w.child.connected) continue;
+        if (!w.ready || w.jobs.length > depth || !w.child.connected) continue;
         if (w.done + w.jobs.length >= this.share) continue; // its share is handed out
         const job = this.waiting.shift()!;
         w.jobs.push(job);
@@ -247,9 +245,9 @@ export class EncoderPool {
 
 /**
  * The parent's environment, plus glibc's malloc held to two arenas (unless the user set it):
- * libvips's threads otherwise each get an arena that keeps its freed image buffers, about 15 MB
- * more resident per process, and the spread costs time too (bench/shard.ts: 98 MB and 4% more
- * images/s per process with it).
+ * libvips's threads otherwise each get an arena that keeps its freed image buffers, and the spread
+ * costs time too: over 2,000 images 98 MB a process instead of 114, and 3% fewer CPU-seconds per
+ * image (bench/shard-ablation.ts, the `arenas` row).
  */
 function workerEnv(): NodeJS.ProcessEnv {
   return { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' };
