@@ -39,9 +39,13 @@ function killOn(victim: string, times: number): (path: string, pid: number) => v
 
 describe('shard: the encoder processes', () => {
   test('encode every kind of image byte for byte as the encoder does in this process, and report their memory', async () => {
-    const pool = new EncoderPool({ processes: 2, options: OPTIONS });
+    const environ: string[][] = [];
+    const pool = new EncoderPool({ processes: 2, options: OPTIONS, onDispatch: (_, pid) => environ.push(readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')) });
     const results = await Promise.all(IMAGES.map((f) => pool.encode(f)));
     const stats = await pool.close();
+    // glibc's malloc held to two arenas in the processes, unless the user chose.
+    expect(environ.length).toBe(IMAGES.length);
+    for (const env of environ) expect(env).toContain(`MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX ?? '2'}`);
     const here = await withEncoderSetup(() => Promise.all(IMAGES.map((f) => encodeImage(f, OPTIONS))));
     expect(results).toHaveLength(IMAGES.length);
     results.forEach((r, i) => {
