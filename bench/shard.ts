@@ -204,17 +204,15 @@ async function bare(): Promise<void> {
   if (bytes === 0) throw new Error('nothing encoded');
 }
 
-/**
- * runShard as the CLI ships it (dist/, built by `npm run bench:shard`), so its encoder processes
- * run the compiled worker as a user's do. Returns the encoder processes' peak RSS, summed.
- */
 type RunShard = (c: ShardConfig, ctx: ReturnType<typeof makeContext>, o: { rebuild: boolean }) => Promise<ShardSummary>;
 
+/** runShard as the CLI ships it (dist/, built by `npm run bench:shard`), so its encoder processes run the compiled worker as a user's do. */
 async function loadBuiltShard(): Promise<RunShard> {
   const built = join(here, '..', 'dist', 'src', 'stages', 'shard', 'index.js');
   return ((await import(pathToFileURL(built).href)) as { runShard: RunShard }).runShard;
 }
 
+/** One `shard --rebuild` of the bench's store; returns the encoder processes' peak RSS, summed. */
 async function shard(runShard: RunShard): Promise<number> {
   const summary = await runShard(shardConfig(), makeContext(dataDir), { rebuild: true });
   if (summary.samplesWritten !== count) throw new Error(`wrote ${summary.samplesWritten} of ${count}`);

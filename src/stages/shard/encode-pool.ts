@@ -41,9 +41,8 @@ interface Worker {
   ready: boolean;
   /** Handed to the process, in the order it encodes them: the first is the one in progress. */
   jobs: Job[];
-  peakRssKB: number;
-  /** Waiting for the process's answer to `stats`. */
-  onStats: (() => void) | null;
+  /** Waiting for the process's answer to `stats` (its peak resident memory). */
+  onStats: ((peakRssKB: number) => void) | null;
 }
 
 export interface EncoderPoolOptions {
@@ -51,7 +50,7 @@ export interface EncoderPoolOptions {
   options: EncodeOptions;
   /** Images a process encodes before a fresh one replaces it. @default IMAGES_PER_PROCESS */
   imagesPerProcess?: number;
-  /** Called when an image is handed to a process (its pid): for progress logs and tests. */
+  /** Called when an image is handed to a process (its pid): tests watch it. */
   onDispatch?: (path: string, pid: number) => void;
   /** Called when a process died (the image it held is retried or skipped). */
   onCrash?: (message: string) => void;
@@ -142,7 +141,7 @@ export class EncoderPool {
   private spawn(slot: number): Worker {
     const { path, execArgv } = workerModule();
     const child = fork(path, [], { execArgv, env: workerEnv(), serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-    const w: Worker = { child, slot, done: 0, ready: false, jobs: [], peakRssKB: 0, onStats: null };
+    const w: Worker = { child, slot, done: 0, ready: false, jobs: [], onStats: null };
     child.on('message', (m: FromWorker) => this.onMessage(w, m));
     child.once('exit', (code, signal) => this.onExit(w, code, signal));
     child.on('error', () => undefined); // an 'exit' follows; sends to a dead process land here
@@ -162,8 +161,7 @@ export class EncoderPool {
       if (w.done >= this.share && w.jobs.length === 0 && !this.closing) this.replace(w);
       this.dispatch();
     } else if (m.type === 'stats') {
-      w.peakRssKB = m.peakRssKB;
-      w.onStats?.();
+      w.onStats?.(m.peakRssKB);
     }
   }
 
@@ -231,13 +229,13 @@ export class EncoderPool {
     }
   }
 
+  /** The process's peak resident memory, or 0 if it is gone before it answers. */
   private peakRss(w: Worker): Promise<number> {
     return new Promise((done) => {
-      const finish = (): void => done(w.peakRssKB);
-      w.onStats = finish;
-      w.child.once('exit', finish);
+      w.onStats = done;
+      w.child.once('exit', () => done(0));
       w.child.send({ type: 'stats' } satisfies ToWorker, (err) => {
-        if (err) finish();
+        if (err) done(0);
       });
     });
   }
