@@ -21,7 +21,10 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import PQueue from 'p-queue';
 import sharp from 'sharp';
-import { encodeImage, setUpEncoder } from '../src/stages/shard/encode.js';
+import { readFile } from 'node:fs/promises';
+import { encodeImage, MIN_RESIDUAL, setUpEncoder } from '../src/stages/shard/encode.js';
+import { isSrgbProfile, jpegIccProfile } from '../src/stages/shard/icc.js';
+import { type Encoder, loadNativeEncoder } from '../src/stages/shard/native.js';
 import { sizeThreadpool } from '../src/util/threadpool.js';
 import { childCpuSeconds } from './child-cpu.js';
 
@@ -39,7 +42,7 @@ const Q = 90;
 
 type Encode = (file: string) => Promise<Buffer>;
 /** A step run by shard's encoder processes (dist/, built): `arenas` is MALLOC_ARENA_MAX for them. */
-interface PoolStep { arenas: string }
+interface PoolStep { arenas: string; encoder: Encoder }
 interface Step { name: string; what: string; setup?: () => void; encode: Encode; perCore?: number; icc?: boolean; pool?: PoolStep }
 
 /** The encoder before this work, with its knobs, so each step changes one thing. */
@@ -54,7 +57,7 @@ function before(o: { fastShrinkOnLoad?: boolean; kernel?: keyof sharp.KernelEnum
 }
 const plain: sharp.JpegOptions = { chromaSubsampling: '4:2:0', optimiseCoding: false, mozjpeg: false };
 const final: Encode = async (file) => {
-  const r = await encodeImage(file, { resizeMode: 'shorter-side', imageSize: S, resizeOnlyIfBigger: false, jpegQuality: Q });
+  const r = await encodeImage(file, { resizeMode: 'shorter-side', imageSize: S, resizeOnlyIfBigger: false, jpegQuality: Q, encoder: 'sharp' });
   if (!r.ok) throw new Error(r.detail);
   return r.data;
 };
@@ -77,6 +80,20 @@ const shrinkLeaving = (gap: number): Encode => (file) => {
   const want = [1, 2, 4, 8].filter((s) => x / s >= gap).at(-1) ?? 1;
   return before({ fastShrinkOnLoad: sharpShrink(x, true) === want && sharpShrink(x, false) !== want, jpeg: plain })(file);
 };
+/**
+ * The native encoder (native/encode.c) called directly, leaving the kernel `residual` of the
+ * shrinking. It is synchronous: run in the bench's process it uses one core, so compare these
+ * rows by images/CPU-s.
+ */
+const nativeLeaving = (residual: number): Encode => async (file) => {
+  const n = loadNativeEncoder();
+  if (!('encoder' in n)) throw new Error(n.error);
+  const bytes = await readFile(file);
+  const icc = jpegIccProfile(bytes);
+  const out = n.encoder.encode(bytes, S, false, Q, icc !== null && isSrgbProfile(icc), residual);
+  if (!out) throw new Error(`${file}: not taken by the native encoder`);
+  return out.data;
+};
 /** What each of shard's encoder processes does first (encode.ts). */
 const encoderSetup = setUpEncoder;
 
@@ -84,10 +101,16 @@ const STEPS: Step[] = [
   { name: 'before', what: 'before: sharp defaults (shrink-on-load leaves the kernel < 2x, Huffman optimised)', encode: before() },
   { name: 'shrink2', what: '+ kernel always gets >= 2x after shrink-on-load (fastShrinkOnLoad: false)', encode: before({ fastShrinkOnLoad: false }) },
   { name: 'plainjpeg', what: '+ encoder as libjpeg/OpenCV default (no Huffman optimisation, 4:2:0)', encode: before({ fastShrinkOnLoad: false, jpeg: plain }) },
-  { name: 'final', what: '+ one libvips thread per image, no op cache (= shard\'s encoder), one image in flight per core', setup: encoderSetup, encode: final },
+  { name: 'final', what: '+ one libvips thread per image, no op cache (= shard\'s sharp encoder), one image in flight per core', setup: encoderSetup, encode: final },
   { name: 'inflight2', what: '+ two images in flight per core (one process: shard before the encoder processes)', setup: encoderSetup, encode: final, perCore: 2 },
-  { name: 'processes', what: '+ one encoder process per core instead, one image at a time each, two handed to each (glibc\'s default malloc arenas)', setup: encoderSetup, encode: final, pool: { arenas: String(8 * availableParallelism()) } },
-  { name: 'arenas', what: '+ malloc held to two arenas in each encoder process (= align-data shard now)', setup: encoderSetup, encode: final, pool: { arenas: '2' } },
+  { name: 'processes', what: '+ one encoder process per core instead, one image at a time each, two handed to each (glibc\'s default malloc arenas)', setup: encoderSetup, encode: final, pool: { arenas: String(8 * availableParallelism()), encoder: 'sharp' } },
+  { name: 'arenas', what: '+ malloc held to two arenas in each encoder process (= shard.encoder sharp)', setup: encoderSetup, encode: final, pool: { arenas: '2', encoder: 'sharp' } },
+  { name: 'native', what: `+ the native encoder: decode at 1/2-1/8 leaving Lanczos-3 >= ${MIN_RESIDUAL}x, resize at the exact scale (= align-data shard now)`, setup: encoderSetup, encode: nativeLeaving(MIN_RESIDUAL), pool: { arenas: '2', encoder: 'native' } },
+  { name: 'n-inproc', what: `the native encoder as shard runs it (>= ${MIN_RESIDUAL}x), called in one process: one core`, setup: encoderSetup, encode: nativeLeaving(MIN_RESIDUAL) },
+  { name: 'x-native1', what: 'not taken: the native encoder leaving the kernel >= 1x (the largest decode scale), one core', setup: encoderSetup, encode: nativeLeaving(1) },
+  { name: 'x-native125', what: 'not taken: the native encoder leaving the kernel >= 1.25x, one core', setup: encoderSetup, encode: nativeLeaving(1.25) },
+  { name: 'x-native2', what: 'not taken: the native encoder leaving the kernel >= 2x, one core', setup: encoderSetup, encode: nativeLeaving(2) },
+  { name: 'x-nativefull', what: 'not taken: the native encoder with no scaled decode (exact scale, full decode), one core', setup: encoderSetup, encode: nativeLeaving(Infinity) },
   { name: 'x-shrink15', what: 'not taken: final with shrink-on-load leaving the kernel >= 1.5x', setup: encoderSetup, encode: shrinkLeaving(1.5) },
   { name: 'x-noshrink', what: 'not taken: final with no shrink-on-load at all (full decode)', setup: encoderSetup, encode: (f) => sharp(f, { pages: 1, failOn: 'warning' }).pipelineColourspace('srgb').rotate().resize({ width: S, height: S, fit: 'outside', kernel: 'lanczos3' }).flatten({ background: '#ffffff' }).toColourspace('srgb').jpeg({ quality: Q, ...plain }).toBuffer() },
   { name: 'x-nocolour', what: 'not taken: final without rotate/flatten/toColourspace (wrong for EXIF-rotated, alpha, CMYK, 16-bit)', setup: encoderSetup, encode: (f) => sharp(f).resize({ width: S, height: S, fit: 'outside', kernel: 'lanczos3', fastShrinkOnLoad: false }).jpeg({ quality: Q, ...plain }).toBuffer() },
@@ -201,7 +224,7 @@ async function poolPhase(pool: PoolStep, dir: string, files: string[]): Promise<
   const cpu = process.cpuUsage();
   const children = childCpuSeconds();
   const start = process.hrtime.bigint();
-  const encoders = new EncoderPool({ processes: concurrency, options: { resizeMode: 'shorter-side', imageSize: S, resizeOnlyIfBigger: false, jpegQuality: Q } });
+  const encoders = new EncoderPool({ processes: concurrency, options: { resizeMode: 'shorter-side', imageSize: S, resizeOnlyIfBigger: false, jpegQuality: Q, encoder: pool.encoder } });
   const results = await Promise.all(files.map((f) => encoders.encode(join(dir, f))));
   await encoders.close();
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;

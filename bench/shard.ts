@@ -3,7 +3,7 @@
  * images in the same run, for speed and for image quality.
  *
  *   npm run bench:shard -- [--count 2000] [--small] [--rounds 3] [--concurrency N]
- *                          [--contenders bare,shard,opencv] [--quality-images 100] [--dir PATH]
+ *                          [--contenders bare,shard,shard-sharp,opencv] [--quality-images 100] [--dir PATH]
  *
  * Images: distinct JPEGs cut from the corpus's real photographs at random sizes (500-1500 px a
  * side; 300-600 with --small), made once and cached under --dir (default: the OS temp dir).
@@ -12,7 +12,9 @@
  *   one image per core at once (the loop a user would write first);
  * - shard: runShard over a store holding one kept pair per image (reads the store, encodes,
  *   writes tar shards, records them), `--rebuild` each round, with its default concurrency and
- *   the libuv thread pool the CLI launcher sets (util/threadpool.ts);
+ *   the libuv thread pool the CLI launcher sets (util/threadpool.ts); its encoder is `auto` (the
+ *   native encoder where `npm run build` built it; the report says which ran);
+ * - shard-sharp: the same with `shard.encoder: sharp` (sharp alone, as before the native encoder);
  * - opencv: bench/opencv-resize.py, img2dataset's resizer (cv2.imdecode, INTER_AREA, imencode
  *   quality 90, one OpenCV thread per worker) in one worker process per core, run by
  *   Debian's /usr/bin/python3 with python3-opencv (installed with apt-get when missing and
@@ -35,6 +37,7 @@ import PQueue from 'p-queue';
 import sharp from 'sharp';
 import { type ShardConfig, ShardConfigSchema } from '../src/config/shard.js';
 import { encodeImage, withEncoderSetup } from '../src/stages/shard/encode.js';
+import { resolveEncoder } from '../src/stages/shard/native.js';
 import type { ShardSummary } from '../src/stages/shard/index.js';
 import { sizeThreadpool } from '../src/util/threadpool.js';
 import { makeContext } from '../src/util/context.js';
@@ -53,7 +56,7 @@ const explicit = option('concurrency') === undefined ? null : Number(option('con
 /** Images (OpenCV: worker processes) at once: bare and OpenCV one per core, shard its default. */
 const concurrency = explicit ?? cores;
 const qualityImages = flag('quality-images', 100);
-const contenders = (option('contenders') ?? 'bare,shard,opencv').split(',');
+const contenders = (option('contenders') ?? 'bare,shard,shard-sharp,opencv').split(',');
 const work = join(option('dir') ?? tmpdir(), `align-bench-shard-${count}${small ? '-small' : ''}`);
 const imagesDir = join(work, 'src');
 const dataDir = join(work, 'data');
@@ -62,7 +65,7 @@ const SIZE = 256;
 const QUALITY = 90;
 const here = fileURLToPath(new URL('.', import.meta.url));
 
-interface Run { seconds: number; cpuSeconds: number; rssKB: number }
+interface Run { seconds: number; cpuSeconds: number; rssKB: number; encoder?: string }
 
 if (args.includes('--phase')) await runPhase(option('phase')!);
 else await runAll();
@@ -83,6 +86,7 @@ async function runAll(): Promise<void> {
         seconds: Math.min(prev?.seconds ?? Infinity, r.seconds),
         cpuSeconds: Math.min(prev?.cpuSeconds ?? Infinity, r.cpuSeconds),
         rssKB: Math.max(prev?.rssKB ?? 0, r.rssKB),
+        encoder: r.encoder,
       };
       console.log(`round ${round + 1} ${name.padEnd(6)} ${(count / r.seconds).toFixed(1)} images/s  ${(count / r.cpuSeconds).toFixed(1)} images/CPU-s  peak RSS ${(r.rssKB / 1024).toFixed(0)} MB`);
     }
@@ -94,12 +98,12 @@ async function runAll(): Promise<void> {
 function report(best: Record<string, Run>): void {
   const inFlight = explicit === null ? `shard its default (${cores} encoder processes), bare ${concurrency}, OpenCV ${concurrency} worker processes` : `${explicit} (OpenCV: ${explicit} worker processes)`;
   console.log(`\n${count} images (${small ? '300-600' : '500-1500'} px) -> shorter side ${SIZE}, JPEG q${QUALITY}; at once: ${inFlight}; ${cores} cores, best of ${rounds}`);
-  console.log(`${'contender'.padEnd(9)} ${'images/s'.padStart(9)} ${'per core'.padStart(9)} ${'images/CPU-s'.padStart(13)} ${'peak RSS'.padStart(9)}`);
+  console.log(`${'contender'.padEnd(11)} ${'images/s'.padStart(9)} ${'per core'.padStart(9)} ${'images/CPU-s'.padStart(13)} ${'peak RSS'.padStart(9)}`);
   // Per core: the cores the contenders can use (more images or workers than cores share them).
   const usable = Math.min(explicit ?? cores, cores);
   for (const [name, r] of Object.entries(best)) {
     const rate = count / r.seconds;
-    console.log(`${name.padEnd(9)} ${rate.toFixed(1).padStart(9)} ${(rate / usable).toFixed(1).padStart(9)} ${(count / r.cpuSeconds).toFixed(1).padStart(13)} ${`${(r.rssKB / 1024).toFixed(0)} MB`.padStart(9)}`);
+    console.log(`${name.padEnd(11)} ${rate.toFixed(1).padStart(9)} ${(rate / usable).toFixed(1).padStart(9)} ${(count / r.cpuSeconds).toFixed(1).padStart(13)} ${`${(r.rssKB / 1024).toFixed(0)} MB`.padStart(9)}${r.encoder ? `  encoder ${r.encoder}` : ''}`);
   }
   const ratio = (a: string, b: string): void => {
     if (!best[a] || !best[b]) return;
@@ -108,7 +112,9 @@ function report(best: Record<string, Run>): void {
     console.log(`ratio ${a} / ${b}: ${wall.toFixed(2)} per core (wall clock), ${cpu.toFixed(2)} per CPU-second`);
   };
   ratio('shard', 'bare');
+  ratio('shard', 'shard-sharp');
   ratio('shard', 'opencv');
+  ratio('shard-sharp', 'opencv');
   console.log('goals: shard / opencv >= 1.2 per core; shard peak RSS < 400 MB at 20,000 images (--count 20000 --contenders shard)');
 }
 
@@ -116,7 +122,7 @@ function nodeChild(name: string): Run {
   const script = fileURLToPath(import.meta.url);
   // shard runs with the thread pool bin/align-data.js gives the CLI; bare with node's default.
   const env = { ...process.env };
-  if (name === 'shard') sizeThreadpool(env);
+  if (name.startsWith('shard')) sizeThreadpool(env);
   const r = spawnSync(process.execPath, [...process.execArgv, script, ...args, '--phase', name], { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'inherit'] });
   if (r.status !== 0) throw new Error(`${name} failed (${r.status}): ${r.stdout}`);
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Run;
@@ -157,36 +163,37 @@ function quality(names: string[]): void {
   const scores = JSON.parse(r.stdout) as Record<string, Record<string, number>>;
   const images = Object.values(scores)[0]?.images ?? 0;
   console.log(`\nquality over the first ${images} images, against a float downscale of the full original (higher is better)`);
-  console.log(`${'contender'.padEnd(9)} ${'SSIM Lanczos-3'.padStart(15)} ${'PSNR Lanczos-3'.padStart(15)} ${'SSIM area'.padStart(10)} ${'PSNR area'.padStart(10)}`);
+  console.log(`${'contender'.padEnd(11)} ${'SSIM Lanczos-3'.padStart(15)} ${'PSNR Lanczos-3'.padStart(15)} ${'SSIM area'.padStart(10)} ${'PSNR area'.padStart(10)}`);
   for (const [name, s] of Object.entries(scores)) {
-    console.log(`${name.padEnd(9)} ${s.ssimLanczos!.toFixed(5).padStart(15)} ${`${s.psnrLanczos!.toFixed(2)} dB`.padStart(15)} ${s.ssimArea!.toFixed(5).padStart(10)} ${`${s.psnrArea!.toFixed(2)} dB`.padStart(10)}`);
+    console.log(`${name.padEnd(11)} ${s.ssimLanczos!.toFixed(5).padStart(15)} ${`${s.psnrLanczos!.toFixed(2)} dB`.padStart(15)} ${s.ssimArea!.toFixed(5).padStart(10)} ${`${s.psnrArea!.toFixed(2)} dB`.padStart(10)}`);
   }
 }
 
 async function runPhase(name: string): Promise<void> {
   // Modules load before the clock starts, as the other contenders' do (sharp, cv2).
-  const built = name === 'shard' ? await loadBuiltShard() : null;
+  const built = name.startsWith('shard') ? await loadBuiltShard() : null;
   const start = process.hrtime.bigint();
   const cpu = process.cpuUsage();
   const children = childCpuSeconds();
   let childRssKB = 0;
+  let encoder: string | undefined;
   if (name === 'prepare') await prepare();
   else if (name === 'bare') await bare();
-  else if (name === 'shard') childRssKB = await shard(built!);
+  else if (name === 'shard' || name === 'shard-sharp') ({ childRssKB, encoder } = await shard(built!, name === 'shard' ? 'auto' : 'sharp'));
   else if (name.startsWith('quality-')) await qualityOutputs(name.slice('quality-'.length));
   else throw new Error(`no phase ${name}`);
   const used = process.cpuUsage(cpu);
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   const cpuSeconds = (used.user + used.system) / 1e6 + childCpuSeconds() - children;
-  console.log(JSON.stringify({ seconds, cpuSeconds, rssKB: process.resourceUsage().maxRSS + childRssKB }));
+  console.log(JSON.stringify({ seconds, cpuSeconds, rssKB: process.resourceUsage().maxRSS + childRssKB, encoder }));
 }
 
 function bareEncode(file: string): Promise<Buffer> {
   return sharp(file).resize({ width: SIZE, height: SIZE, fit: 'outside' }).jpeg({ quality: QUALITY }).toBuffer();
 }
 
-function shardConfig(): ShardConfig {
-  return ShardConfigSchema.parse({ imageSize: SIZE, jpegQuality: QUALITY, concurrency: explicit });
+function shardConfig(encoder: ShardConfig['encoder']): ShardConfig {
+  return ShardConfigSchema.parse({ imageSize: SIZE, jpegQuality: QUALITY, concurrency: explicit, encoder });
 }
 
 async function bare(): Promise<void> {
@@ -212,23 +219,23 @@ async function loadBuiltShard(): Promise<RunShard> {
   return ((await import(pathToFileURL(built).href)) as { runShard: RunShard }).runShard;
 }
 
-/** One `shard --rebuild` of the bench's store; returns the encoder processes' peak RSS, summed. */
-async function shard(runShard: RunShard): Promise<number> {
-  const summary = await runShard(shardConfig(), makeContext(dataDir), { rebuild: true });
+/** One `shard --rebuild` of the bench's store; returns the encoder processes' peak RSS, summed, and the encoder used. */
+async function shard(runShard: RunShard, encoder: ShardConfig['encoder']): Promise<{ childRssKB: number; encoder: string }> {
+  const summary = await runShard(shardConfig(encoder), makeContext(dataDir), { rebuild: true });
   if (summary.samplesWritten !== count) throw new Error(`wrote ${summary.samplesWritten} of ${count}`);
-  return summary.encoders.peakRssKB;
+  return { childRssKB: summary.encoders.peakRssKB, encoder: summary.encoder };
 }
 
 /** The bytes a contender stores for the first images: shard's are encodeImage's with the stage's options. */
 async function qualityOutputs(name: string): Promise<void> {
   const out = join(work, 'quality', name);
   mkdirSync(out, { recursive: true });
-  const c = shardConfig();
+  const c = shardConfig(name === 'shard-sharp' ? 'sharp' : 'auto');
   for (const f of readdirSync(imagesDir).sort().slice(0, qualityImages)) {
     const file = join(imagesDir, f);
     if (name === 'bare') writeFileSync(join(out, f), await bareEncode(file));
     else {
-      const r = await withEncoderSetup(() => encodeImage(file, c));
+      const r = await withEncoderSetup(() => encodeImage(file, { ...c, encoder: resolveEncoder(c.encoder).encoder }));
       if (!r.ok) throw new Error(`${f}: ${r.detail}`);
       writeFileSync(join(out, f), r.data);
     }

@@ -18,6 +18,7 @@ export const shardCommand: CommandDef = {
       .option('jpeg-quality', { type: 'number', describe: 'JPEG quality 1-100 (default 90)' })
       .option('samples-per-shard', { type: 'number', describe: 'A shard closes at this many samples (default 10000)' })
       .options(partitionOptions('Write share I/N of the samples (by image sha256) into shard-parts/'))
+      .option('encoder', { type: 'string', choices: ['auto', 'native', 'sharp'], describe: 'JPEG encoder: native (exact-scale shrink-on-load, built by npm run build), sharp, or auto: native where built (default auto)' })
       .option('concurrency', { type: 'number', describe: 'Images encoded at once, each in its own encoder process (default: one per core)' })
       .example('$0 shard', 'write new kept pairs of ./data into ./data/shards')
       .example('$0 shard --rebuild --image-size 224 --resize-mode center-crop', 'rewrite every shard as 224×224 crops'),
@@ -33,6 +34,7 @@ export const shardCommand: CommandDef = {
         jpegQuality: args.jpegQuality,
         samplesPerShard: args.samplesPerShard,
         concurrency: args.concurrency,
+        encoder: args.encoder,
       },
     });
     const lock = acquireLock(partition ? shardPartDir(ctx.dataDir, partition) : ctx.dataDir, 'shard');

@@ -28,6 +28,7 @@ import { MANIFEST_FILE, SIZES_FILE, type SplitIndex, VAL_MANIFEST_FILE, writeMan
 import { sampleOptionsHash } from '../../webdataset/sample-options.js';
 import type { EncodeOptions } from './encode.js';
 import { EncoderPool, type EncoderPoolStats } from './encode-pool.js';
+import { type Encoder, resolveEncoder } from './native.js';
 import { type WithdrawResult, withdrawFromShards } from './withdraw.js';
 import { type WriteSamplesResult, writeSamples } from './write-samples.js';
 
@@ -75,6 +76,8 @@ export interface ShardSummary {
   outOfTime: boolean;
   /** With `withdraw`: the shards rewritten without withdrawn samples, and those that could not be. */
   withdrawn: WithdrawResult | null;
+  /** The encoder that re-encoded the JPEGs it takes (`shard.encoder` settled: native or sharp). */
+  encoder: Encoder;
   /** The encoder processes: how many, their peak resident memory together, and how many died on an image. */
   encoders: EncoderPoolStats;
   partition?: Partition | null;
@@ -98,8 +101,10 @@ export async function runShard(config: ShardConfig, ctx: StageContext, options: 
   let pool: EncoderPool | null = null;
   try {
     if (store.countDecisions() === 0) throw noDecisions(ctx.dataDir);
+    const { encoder: encoderKind, note } = resolveEncoder(config.encoder);
+    ctx.log.debug(`shard: encoding with ${note}`);
     // Started first, so the processes load while the store and the folder are made ready.
-    pool = new EncoderPool({ processes: encoderProcesses(config), options: encodeOptions(config), onCrash: (m) => ctx.log.warn(m) });
+    pool = new EncoderPool({ processes: encoderProcesses(config), options: encodeOptions(config, encoderKind), onCrash: (m) => ctx.log.warn(m) });
     const optionsHash = sampleOptionsHash(config);
     if (options.rebuild) removeAllShards(store, dir, config);
     else checkOptions(store, optionsHash, dir);
@@ -128,7 +133,7 @@ export async function runShard(config: ShardConfig, ctx: StageContext, options: 
     ctx.log.debug(`shard: ${encoders.processes} encoder processes, together at most ${Math.round(encoders.peakRssKB / 1024)} MB resident, ${encoders.crashes} crashed`);
     const index = writeManifests(dir, store.listShards(), { train: config.trainPrefix, val: config.valPrefix });
     const outOfTime = stop.aborted && !ctx.signal.aborted;
-    const summary = summarize(result, index, { queued, dir, started, stale: store.countStale(), interrupted: ctx.signal.aborted, outOfTime, withdrawn, encoders });
+    const summary = summarize(result, index, { queued, dir, started, stale: store.countStale(), interrupted: ctx.signal.aborted, outOfTime, withdrawn, encoder: encoderKind, encoders });
     if (summary.staleSamples > 0) {
       ctx.log.warn(`${summary.staleSamples} samples in existing shards are no longer kept by the filter: run \`align-data shard --rebuild\``);
     }
@@ -152,7 +157,7 @@ function noDecisions(dataDir: string): AlignError {
 function summarize(
   result: WriteSamplesResult,
   index: Record<'train' | 'val', SplitIndex>,
-  run: { queued: number; dir: string; started: number; stale: number; interrupted: boolean; outOfTime: boolean; withdrawn: WithdrawResult | null; encoders: EncoderPoolStats },
+  run: { queued: number; dir: string; started: number; stale: number; interrupted: boolean; outOfTime: boolean; withdrawn: WithdrawResult | null; encoder: Encoder; encoders: EncoderPoolStats },
 ): ShardSummary {
   const seconds = Math.max(1e-3, (Date.now() - run.started) / 1000);
   return {
@@ -174,6 +179,7 @@ function summarize(
     interrupted: run.interrupted,
     outOfTime: run.outOfTime,
     withdrawn: run.withdrawn,
+    encoder: run.encoder,
     encoders: run.encoders,
   };
 }
@@ -189,8 +195,8 @@ function encoderProcesses(config: ShardConfig): number {
   return config.concurrency ?? availableParallelism();
 }
 
-function encodeOptions(config: ShardConfig): EncodeOptions {
-  return { resizeMode: config.resizeMode, imageSize: config.imageSize, resizeOnlyIfBigger: config.resizeOnlyIfBigger, jpegQuality: config.jpegQuality };
+function encodeOptions(config: ShardConfig, encoder: Encoder): EncodeOptions {
+  return { resizeMode: config.resizeMode, imageSize: config.imageSize, resizeOnlyIfBigger: config.resizeOnlyIfBigger, jpegQuality: config.jpegQuality, encoder };
 }
 
 function checkOptions(store: ShardStore, optionsHash: string, dir: string): void {

@@ -1,6 +1,7 @@
 /**
- * check's written-out resize rule against the shard stage's real encoder (sharp): for each mode,
- * with and without resizeOnlyIfBigger, originals smaller, mixed and bigger than the target.
+ * check's written-out resize rule against the shard stage's real encoders (sharp for a PNG, the
+ * native encoder for a JPEG): for each mode, with and without resizeOnlyIfBigger, originals
+ * smaller, mixed and bigger than the target.
  */
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -17,18 +18,19 @@ const modes = ['shorter-side', 'center-crop', 'none'] as const;
 
 describe('optionsSizeRule matches what the shard encoder writes', () => {
   test.each(originals)('an original of %i×%i', async (width, height) => {
-    const path = join(tmp.dir, `${width}x${height}.png`);
-    await sharp({ create: { width, height, channels: 3, background: '#3a7' } }).png().toFile(path);
-    for (const resizeMode of modes) {
-      for (const resizeOnlyIfBigger of [false, true]) {
-        const options = { resizeMode, imageSize: S, resizeOnlyIfBigger };
-        const out = await encodeImage(path, { ...options, jpegQuality: 90 });
-        if (!out.ok) throw new Error(out.detail);
-        const rule = optionsSizeRule(options, { width, height })!;
-        const what = `${resizeMode}${resizeOnlyIfBigger ? ' only if bigger' : ''}: ${out.width}×${out.height}`;
-        expect([what, rule.fits(out.width, out.height)]).toEqual([what, true]);
-        expect([what, rule.fits(out.width + 1, out.height + 1)]).toEqual([what, false]);
-      }
+    const png = join(tmp.dir, `${width}x${height}.png`);
+    const jpeg = join(tmp.dir, `${width}x${height}.jpg`);
+    await sharp({ create: { width, height, channels: 3, background: '#3a7' } }).png().toFile(png);
+    await sharp(png).jpeg().toFile(jpeg);
+    const cases = [png, jpeg].flatMap((path) => modes.flatMap((resizeMode) => [false, true].map((resizeOnlyIfBigger) => ({ path, resizeMode, resizeOnlyIfBigger }))));
+    for (const { path, resizeMode, resizeOnlyIfBigger } of cases) {
+      const options = { resizeMode, imageSize: S, resizeOnlyIfBigger };
+      const out = await encodeImage(path, { ...options, jpegQuality: 90, encoder: 'native' });
+      if (!out.ok) throw new Error(out.detail);
+      const rule = optionsSizeRule(options, { width, height })!;
+      const what = `${path.slice(-3)} ${resizeMode}${resizeOnlyIfBigger ? ' only if bigger' : ''}: ${out.width}×${out.height}`;
+      expect([what, rule.fits(out.width, out.height)]).toEqual([what, true]);
+      expect([what, rule.fits(out.width + 1, out.height + 1)]).toEqual([what, false]);
     }
   });
 

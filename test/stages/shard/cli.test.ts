@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { runCli } from '../../helpers/cli.js';
 import { makeTempDir } from '../../helpers/paths.js';
 import { addFixturePairs } from './fixture-store.js';
@@ -34,5 +36,30 @@ describe('align-data shard', () => {
     const ok = await runCli(['shard', '--data-dir', tmp.dir, '--val-fraction', '0', '--image-size', '128', '--rebuild', '--json']);
     expect(ok.code).toBe(0);
     expect(JSON.parse(ok.stdout)).toMatchObject({ samplesWritten: 5, totalSamples: 5 });
+  });
+
+  test('--encoder: auto is the native encoder where it was built; native where it cannot load exits 2 before any work', async () => {
+    const dir = join(tmp.dir, 'encoders');
+    await addFixturePairs(dir, awkwardImagesFixture().slice(0, 2));
+    const saved = process.env.ALIGN_DATA_NATIVE_ENCODER;
+    try {
+      process.env.ALIGN_DATA_NATIVE_ENCODER = join(tmp.dir, 'no-such-addon.node');
+      const r = await runCli(['shard', '--data-dir', dir, '--encoder', 'native']);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('error E_CONFIG: shard.encoder is native, but the native encoder cannot be used');
+      expect(r.stderr).toContain('no-such-addon.node was not built');
+      expect(existsSync(join(dir, 'shards'))).toBe(false);
+      const fallback = await runCli(['shard', '--data-dir', dir, '--json']);
+      expect(fallback.code).toBe(0);
+      expect(JSON.parse(fallback.stdout)).toMatchObject({ encoder: 'sharp', samplesWritten: 2 });
+    } finally {
+      if (saved === undefined) delete process.env.ALIGN_DATA_NATIVE_ENCODER;
+      else process.env.ALIGN_DATA_NATIVE_ENCODER = saved;
+    }
+    const native = await runCli(['shard', '--data-dir', dir, '--rebuild', '--json']);
+    expect(JSON.parse(native.stdout)).toMatchObject({ encoder: 'native', samplesWritten: 2 });
+    const viaSharp = await runCli(['shard', '--data-dir', dir, '--rebuild', '--encoder', 'sharp', '--json']);
+    expect(JSON.parse(viaSharp.stdout)).toMatchObject({ encoder: 'sharp', samplesWritten: 2 });
+    expect((await runCli(['shard', '--data-dir', dir, '--encoder', 'jpegli'])).code).toBe(2);
   });
 });

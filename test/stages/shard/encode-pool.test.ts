@@ -10,7 +10,7 @@ import { makeTempDir } from '../../helpers/paths.js';
 import { addFixturePairs } from './fixture-store.js';
 import { awkwardImagesFixture, corpusImage } from './fixtures.js';
 
-const OPTIONS = { resizeMode: 'shorter-side', imageSize: 128, resizeOnlyIfBigger: false, jpegQuality: 90 } as const;
+const OPTIONS = { resizeMode: 'shorter-side', imageSize: 128, resizeOnlyIfBigger: false, jpegQuality: 90, encoder: 'native' } as const;
 const IMAGES = ['Landscape_5.jpg', 'Channel_digital_image_CMYK_color.jpg', 'embedgravitybird.png', '4.webp', 'concert.jpg'].map(corpusImage);
 
 /** This process's children that are shard encoder processes (Linux /proc). */

@@ -1,22 +1,12 @@
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { encodeImage, withEncoderSetup } from '../../../src/stages/shard/encode.js';
+import { psnr, rgb } from './pixels.js';
 import { corpusDir } from '../../helpers/paths.js';
 
-const OPTIONS = { resizeMode: 'shorter-side', imageSize: 256, resizeOnlyIfBigger: false, jpegQuality: 90 } as const;
+const OPTIONS = { resizeMode: 'shorter-side', imageSize: 256, resizeOnlyIfBigger: false, jpegQuality: 90, encoder: 'sharp' } as const;
 /** Photos whose shorter side is 5-7.5× the target: where sharp's default decodes at 1/4 and leaves the kernel < 2×. */
 const PHOTOS = ['Aqua.jpg', 'Storm.jpg', 'Wood.jpg', 'Garden.jpg'];
-
-async function rgb(input: Buffer): Promise<{ data: Buffer; width: number; height: number }> {
-  const { data, info } = await sharp(input).raw().toBuffer({ resolveWithObject: true });
-  return { data, width: info.width, height: info.height };
-}
-
-function psnr(a: Buffer, b: Buffer): number {
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += (a[i]! - b[i]!) ** 2;
-  return 10 * Math.log10((255 * 255) / (sum / a.length));
-}
 
 describe('shard: encoding one image', () => {
   test('downscales closer to Lanczos-3 over the fully decoded photos than sharp\'s default shrink-on-load does', async () => {

@@ -5,7 +5,7 @@ import { encodeImage, withEncoderSetup } from '../../../src/stages/shard/encode.
 import { isSrgbProfile, jpegIccProfile } from '../../../src/stages/shard/icc.js';
 import { corpusDir } from '../../helpers/paths.js';
 
-const OPTIONS = { resizeMode: 'shorter-side', imageSize: 64, resizeOnlyIfBigger: false, jpegQuality: 90 } as const;
+const OPTIONS = { resizeMode: 'shorter-side', imageSize: 64, resizeOnlyIfBigger: false, jpegQuality: 90, encoder: 'sharp' } as const;
 const image = (name: string): string => join(corpusDir(), 'images', name);
 const tagged = (profile: string): Promise<Buffer> =>
   sharp(image('Storm.jpg')).resize(160).withIccProfile(profile).jpeg({ quality: 95 }).toBuffer();

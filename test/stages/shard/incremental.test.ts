@@ -6,22 +6,29 @@ import { makeContext } from '../../../src/util/context.js';
 import { Logger } from '../../../src/util/log.js';
 import { sha256Hex } from '../../../src/util/hash.js';
 import { makeTempDir } from '../../helpers/paths.js';
-import { addFixturePairs, setKept } from './fixture-store.js';
-import { awkwardImagesFixture, readAllSamples, shardConfig, type ReadSample } from './fixtures.js';
+import { addFixturePairs, type FixturePair, setKept } from './fixture-store.js';
+import { awkwardImagesFixture, corpusImage, readAllSamples, shardConfig, type ReadSample } from './fixtures.js';
 import { listShards, pairIdsByAlt } from './list-shards.js';
 
 /**
- * The golden hashes of the awkward-images fixture's shards (shardConfig(): 5 samples a shard,
- * val fraction 0.25, S = 256, quality 90; Lanczos-3 after a shrink-on-load leaving it ≥ 2×, 4:2:0,
- * no Huffman optimisation). They pin the whole output, bytes included, of
- * sharp 0.34.5 (libvips 8.17.3) on linux-x64: a change of encoder, key, member order, header
- * field or JSON layout changes them.
+ * The golden hashes of the awkward-images fixture's shards plus two plain photos that the native
+ * encoder takes (shardConfig(): 5 samples a shard, val fraction 0.25, S = 256, quality 90; the
+ * photos decoded at 1/2 and 1/4 and resized at the exact scale, the rest through sharp with
+ * Lanczos-3 after a shrink-on-load leaving it ≥ 2×; 4:2:0, no Huffman optimisation). They pin
+ * the whole output, bytes included, of the native encoder and sharp 0.34.5 (libvips 8.17.3) on
+ * linux-x64: a change of encoder, key, member order, header field or JSON layout changes them.
  */
 const GOLDEN: Record<string, string> = {
   'train-000000.tar': 'd06583925f621aa4a21daff10fb1de870661f719f5ada88e58bce42fa050c420',
-  'train-000001.tar': '2964845bd850c1b6c2d117628e30343a070aeb6cbed78e9251f99d74a228bfa1',
-  'val-000000.tar': '24d82a4d179e77b411aac932585b266b323e40531bf8e210d32cfc64e23b447f',
+  'train-000001.tar': '04f756ad77136e20ff4334bf597800892c3d6c70a62f6e9892a181a8a0958a1e',
+  'val-000000.tar': '1fb173d5da8c1ae1ad4b0dfba7d54ec661f7e6de4ba258b04f65160e9d965d71',
 };
+
+/** Photos the native encoder takes: 1600×1203 (an odd side; decoded at 1/2), 3840×2160 with an sRGB profile (at 1/4). */
+const plainPhotos = (): FixturePair[] => [
+  { image: corpusImage('FreshFlower.jpg'), alt: 'Fresh flowers, a progressive JPEG' },
+  { image: corpusImage('gain-map.jpg'), alt: 'A street at night with an sRGB profile' },
+];
 
 describe('shard: determinism', () => {
   const tmp = makeTempDir();
@@ -30,8 +37,9 @@ describe('shard: determinism', () => {
   test('the same kept set gives byte-identical shards, whatever the concurrency or insertion order; golden sha256', async () => {
     const a = join(tmp.dir, 'a');
     const b = join(tmp.dir, 'b');
-    await addFixturePairs(a, awkwardImagesFixture());
-    await addFixturePairs(b, [...awkwardImagesFixture()].reverse()); // other pair ids, same kept set
+    const pairs = [...awkwardImagesFixture(), ...plainPhotos()];
+    await addFixturePairs(a, pairs);
+    await addFixturePairs(b, [...pairs].reverse()); // other pair ids, same kept set
     await runShard(shardConfig({ concurrency: 1 }), makeContext(a));
     await runShard(shardConfig({ concurrency: 4 }), makeContext(b));
     const hashes = (dir: string): Record<string, string> =>
