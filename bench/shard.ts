@@ -10,8 +10,9 @@
  * Contenders, each in its own child process so its CPU time and peak RSS are its own:
  * - bare: sharp(file).resize(shorter side 256).jpeg(quality 90).toBuffer() with sharp's defaults,
  *   one image per core at once (the loop a user would write first);
- * - shard: runShard over a store holding one kept pair per image (reads the store, encodes,
- *   writes tar shards, records them), `--rebuild` each round, with its default concurrency and
+ * - shard: runShard as built (dist/, in plain node: bench/shard-phase.mjs, so its memory is the
+ *   CLI's) over a store holding one kept pair per image (reads the store, encodes, writes tar
+ *   shards, records them), `--rebuild` each round, with its default concurrency and
  *   the libuv thread pool the CLI launcher sets (util/threadpool.ts); its encoder is `auto` (the
  *   native encoder where `npm run build` built it; the report says which ran);
  * - shard-sharp: the same with `shard.encoder: sharp` (sharp alone, as before the native encoder);
@@ -32,15 +33,13 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import PQueue from 'p-queue';
 import sharp from 'sharp';
 import { type ShardConfig, ShardConfigSchema } from '../src/config/shard.js';
 import { encodeImage, withEncoderSetup } from '../src/stages/shard/encode.js';
 import { resolveEncoder } from '../src/stages/shard/native.js';
-import type { ShardSummary } from '../src/stages/shard/index.js';
 import { sizeThreadpool } from '../src/util/threadpool.js';
-import { makeContext } from '../src/util/context.js';
 import { addFixturePairs } from '../src/store/fixture-pairs.js';
 import { corpusDir } from '../src/util/corpus.js';
 import { childCpuSeconds } from './child-cpu.js';
@@ -122,10 +121,16 @@ function nodeChild(name: string): Run {
   const script = fileURLToPath(import.meta.url);
   // shard runs with the thread pool bin/align-data.js gives the CLI; bare with node's default.
   const env = { ...process.env };
-  if (name.startsWith('shard')) sizeThreadpool(env);
-  const r = spawnSync(process.execPath, [...process.execArgv, script, ...args, '--phase', name], { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'inherit'] });
+  if (name === 'shard' || name === 'shard-sharp') sizeThreadpool(env);
+  // shard: plain node over dist/ (bench/shard-phase.mjs), so its memory is the CLI's, not tsx's.
+  const argv = name === 'shard' || name === 'shard-sharp'
+    ? [join(here, 'shard-phase.mjs'), dataDir, name === 'shard' ? 'auto' : 'sharp', String(SIZE), String(QUALITY), explicit === null ? '' : String(explicit)]
+    : [...process.execArgv, script, ...args, '--phase', name];
+  const r = spawnSync(process.execPath, argv, { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'inherit'] });
   if (r.status !== 0) throw new Error(`${name} failed (${r.status}): ${r.stdout}`);
-  return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Run;
+  const run = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Run & { samples?: number };
+  if (run.samples !== undefined && run.samples !== count) throw new Error(`${name} wrote ${run.samples} of ${count}`);
+  return run;
 }
 
 function openCvChild(): Run {
@@ -170,22 +175,17 @@ function quality(names: string[]): void {
 }
 
 async function runPhase(name: string): Promise<void> {
-  // Modules load before the clock starts, as the other contenders' do (sharp, cv2).
-  const built = name.startsWith('shard') ? await loadBuiltShard() : null;
   const start = process.hrtime.bigint();
   const cpu = process.cpuUsage();
   const children = childCpuSeconds();
-  let childRssKB = 0;
-  let encoder: string | undefined;
   if (name === 'prepare') await prepare();
   else if (name === 'bare') await bare();
-  else if (name === 'shard' || name === 'shard-sharp') ({ childRssKB, encoder } = await shard(built!, name === 'shard' ? 'auto' : 'sharp'));
   else if (name.startsWith('quality-')) await qualityOutputs(name.slice('quality-'.length));
   else throw new Error(`no phase ${name}`);
   const used = process.cpuUsage(cpu);
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   const cpuSeconds = (used.user + used.system) / 1e6 + childCpuSeconds() - children;
-  console.log(JSON.stringify({ seconds, cpuSeconds, rssKB: process.resourceUsage().maxRSS + childRssKB, encoder }));
+  console.log(JSON.stringify({ seconds, cpuSeconds, rssKB: process.resourceUsage().maxRSS }));
 }
 
 function bareEncode(file: string): Promise<Buffer> {
@@ -211,31 +211,18 @@ async function bare(): Promise<void> {
   if (bytes === 0) throw new Error('nothing encoded');
 }
 
-type RunShard = (c: ShardConfig, ctx: ReturnType<typeof makeContext>, o: { rebuild: boolean }) => Promise<ShardSummary>;
-
-/** runShard as the CLI ships it (dist/, built by `npm run bench:shard`), so its encoder processes run the compiled worker as a user's do. */
-async function loadBuiltShard(): Promise<RunShard> {
-  const built = join(here, '..', 'dist', 'src', 'stages', 'shard', 'index.js');
-  return ((await import(pathToFileURL(built).href)) as { runShard: RunShard }).runShard;
-}
-
-/** One `shard --rebuild` of the bench's store; returns the encoder processes' peak RSS, summed, and the encoder used. */
-async function shard(runShard: RunShard, encoder: ShardConfig['encoder']): Promise<{ childRssKB: number; encoder: string }> {
-  const summary = await runShard(shardConfig(encoder), makeContext(dataDir), { rebuild: true });
-  if (summary.samplesWritten !== count) throw new Error(`wrote ${summary.samplesWritten} of ${count}`);
-  return { childRssKB: summary.encoders.peakRssKB, encoder: summary.encoder };
-}
 
 /** The bytes a contender stores for the first images: shard's are encodeImage's with the stage's options. */
 async function qualityOutputs(name: string): Promise<void> {
   const out = join(work, 'quality', name);
   mkdirSync(out, { recursive: true });
   const c = shardConfig(name === 'shard-sharp' ? 'sharp' : 'auto');
+  const { encoder } = await resolveEncoder(c.encoder);
   for (const f of readdirSync(imagesDir).sort().slice(0, qualityImages)) {
     const file = join(imagesDir, f);
     if (name === 'bare') writeFileSync(join(out, f), await bareEncode(file));
     else {
-      const r = await withEncoderSetup(() => encodeImage(file, { ...c, encoder: resolveEncoder(c.encoder).encoder }));
+      const r = await withEncoderSetup(() => encodeImage(file, { ...c, encoder }));
       if (!r.ok) throw new Error(`${f}: ${r.detail}`);
       writeFileSync(join(out, f), r.data);
     }

@@ -33,8 +33,8 @@ export const ShardConfigSchema = z.strictObject({
    * a C compiler is found) decodes JPEGs at 1/2, 1/4 or 1/8 scale and resizes at the exact scale,
    * 1.1-1.2x faster than sharp at slightly better quality (bench/shard.ts); images it does not
    * take (PNG, CMYK, EXIF-rotated, ...) still go through sharp. `sharp` uses sharp alone.
-   * `auto`: native where it was built, else sharp. The two give slightly different bytes for the
-   * same image (also `--encoder`).
+   * `auto`: native where it was built and loads, else sharp. The two give slightly different
+   * bytes for the same image (also `--encoder`).
    * @default 'auto'
    */
   encoder: z.enum(['auto', 'native', 'sharp']).default('auto'),

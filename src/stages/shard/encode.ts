@@ -14,9 +14,11 @@ export type EncodeOptions = Pick<ShardConfig, 'resizeMode' | 'imageSize' | 'resi
  * The native encoder decodes JPEGs at 1/2, 1/4 or 1/8 scale where at least this much of the
  * shrinking is left to the Lanczos-3 kernel (the rest libjpeg's scaled decode does). Measured on
  * bench/shard's photos (bench/shard-ablation.ts, 50 images), SSIM against a float Lanczos-3
- * reference: leaving 1x (the largest decode scale) 0.98903, 1.25x 0.98969, 1.5x 0.98976, 2x
- * 0.98986, full decode 0.98986; OpenCV's INTER_AREA 0.98863. 1.5x keeps nearly all of the full
- * decode's quality at 83% of its CPU time; 1.25x would save another 2.5%.
+ * reference: leaving 1x (the largest decode scale) 0.98914, 1.25x 0.98971, 1.5x 0.98978, 2x
+ * 0.98987, full decode 0.98986; OpenCV's INTER_AREA 0.98863. 1.5x keeps nearly all of the full
+ * decode's quality at about 80% of its CPU time; 1.25x would save another 3-4% but puts some
+ * photos below sharp's path (a 1920×1280 photo decoded at 1/4: 0.5 dB, see
+ * test/stages/shard/native.test.ts).
  */
 export const MIN_RESIDUAL = 1.5;
 

@@ -101,10 +101,15 @@ export async function runShard(config: ShardConfig, ctx: StageContext, options: 
   let pool: EncoderPool | null = null;
   try {
     if (store.countDecisions() === 0) throw noDecisions(ctx.dataDir);
-    const { encoder: encoderKind, note } = resolveEncoder(config.encoder);
+    const resolving = resolveEncoder(config.encoder);
+    // Started first, so the processes load while the encoder is settled and the store and the
+    // folder are made ready. The options are read as images are handed out, so the encoder is
+    // filled in below, before the first.
+    const encoding = encodeOptions(config, 'sharp');
+    pool = new EncoderPool({ processes: encoderProcesses(config), options: encoding, onCrash: (m) => ctx.log.warn(m) });
+    const { encoder: encoderKind, note } = await resolving; // a config error here stops before any work
+    encoding.encoder = encoderKind;
     ctx.log.debug(`shard: encoding with ${note}`);
-    // Started first, so the processes load while the store and the folder are made ready.
-    pool = new EncoderPool({ processes: encoderProcesses(config), options: encodeOptions(config, encoderKind), onCrash: (m) => ctx.log.warn(m) });
     const optionsHash = sampleOptionsHash(config);
     if (options.rebuild) removeAllShards(store, dir, config);
     else checkOptions(store, optionsHash, dir);

@@ -72,6 +72,16 @@ describe('shard: the native JPEG encoder', () => {
     expect(gains.reduce((a, b) => a + b, 0) / gains.length).toBeGreaterThan(0.1);
   });
 
+  test('a decode scale whose sizes cannot be aligned within 0.03 px gives way to the next larger one', async () => {
+    // The top of a real photo, 2560 wide: at 1021 rows the 1/2-scale decode's sizes can be
+    // aligned only to 0.11 px, so it is decoded in full (exact); at 1000 rows, at 1/2.
+    const top = (rows: number): Promise<Buffer> => sharp(image('Wood.jpg')).extract({ left: 0, top: 0, width: 2560, height: rows }).jpeg({ quality: 95 }).toBuffer();
+    const [bad, good] = [await top(1021), await top(1000)];
+    const full = (b: Buffer): Buffer => native().encode(b, S, false, 90, true, Infinity)!.data;
+    expect(native().encode(bad, S, false, 90, true, MIN_RESIDUAL)!.data.equals(full(bad))).toBe(true);
+    expect(native().encode(good, S, false, 90, true, MIN_RESIDUAL)!.data.equals(full(good))).toBe(false);
+  });
+
   test('center-crop keeps the middle of the shorter-side output, pixel for pixel', async () => {
     for (const name of ['2569067123_aca715a2ee_o.jpg', 'FreshFlower.jpg']) {
       const bytes = readFileSync(image(name));
@@ -146,16 +156,16 @@ describe('shard: the native JPEG encoder', () => {
     expect(() => call(Buffer.alloc(4), S)).toThrow(/^encode\(bytes: Buffer, size: int/);
   });
 
-  test('encoder auto is native where it loads and sharp where it does not; native where it does not is a config error', () => {
+  test('encoder auto is native where it loads and sharp where it does not; native where it does not is a config error', async () => {
     const saved = process.env.ALIGN_DATA_NATIVE_ENCODER;
     try {
-      expect(resolveEncoder('auto').encoder).toBe('native');
-      expect(resolveEncoder('sharp').encoder).toBe('sharp');
+      expect((await resolveEncoder('auto')).encoder).toBe('native');
+      expect((await resolveEncoder('sharp')).encoder).toBe('sharp');
       process.env.ALIGN_DATA_NATIVE_ENCODER = '/nonexistent/align-encode.node';
-      expect(resolveEncoder('auto')).toEqual({ encoder: 'sharp', note: 'sharp (the native encoder is not available: /nonexistent/align-encode.node was not built)' });
-      expect(() => resolveEncoder('native')).toThrow(/shard\.encoder is native, but the native encoder cannot be used: \/nonexistent\/align-encode\.node was not built/);
+      expect(await resolveEncoder('auto')).toEqual({ encoder: 'sharp', note: 'sharp (the native encoder is not available: /nonexistent/align-encode.node was not built)' });
+      await expect(resolveEncoder('native')).rejects.toThrow(/shard\.encoder is native, but the native encoder cannot be used: \/nonexistent\/align-encode\.node was not built/);
       process.env.ALIGN_DATA_NATIVE_ENCODER = image('random.jpg');
-      expect(resolveEncoder('auto').note).toMatch(/does not load/);
+      expect((await resolveEncoder('auto')).note).toMatch(/does not load/);
     } finally {
       if (saved === undefined) delete process.env.ALIGN_DATA_NATIVE_ENCODER;
       else process.env.ALIGN_DATA_NATIVE_ENCODER = saved;
