@@ -211,7 +211,6 @@ async function bare(): Promise<void> {
   if (bytes === 0) throw new Error('nothing encoded');
 }
 
-
 /** The bytes a contender stores for the first images: shard's are encodeImage's with the stage's options. */
 async function qualityOutputs(name: string): Promise<void> {
   const out = join(work, 'quality', name);
